@@ -1,0 +1,64 @@
+# Every command a person types. CI runs `make test`, the same target a person runs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DBT := $(BIN)/dbt
+ROWS ?= 1000000
+FORMAT ?= parquet
+DATA_DIR ?= data/generated
+
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DBT_PROJECT_DIR := $(CURDIR)
+
+.PHONY: run build test lint format docs seeds data clean lock
+
+## The virtual environment, created from the pinned lock when missing or when the lock changes.
+$(BIN)/.installed: requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+venv: $(BIN)/.installed
+
+## Main job: seeds, models, Python models and every data test, then the segment summary.
+run: venv
+	$(DBT) build
+	$(BIN)/python scripts/show_summary.py
+
+## The whole test suite: linters, then pytest (which drives dbt on throw-away databases).
+test: venv lint
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint models macros tests
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(BIN)/sqlfluff fix models macros tests
+
+## dbt docs with lineage, served on http://localhost:8080.
+docs: venv
+	$(DBT) docs generate
+	$(DBT) docs serve --port 8080
+
+## Regenerate the demo seeds (deterministic: the committed files come back byte for byte).
+seeds: venv
+	$(BIN)/python scripts/generate_data.py seeds --out seeds
+
+## Customers (and orders) of any size, e.g. `make data ROWS=10000000 FORMAT=parquet`.
+data: venv
+	$(BIN)/python scripts/generate_data.py scale --rows $(ROWS) --format $(FORMAT) --out $(DATA_DIR) --with-orders
+
+## Re-pin requirements.lock from requirements.in in a fresh environment.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -r requirements.in
+	(echo "# Pinned by \`make lock\` from requirements.in (pip freeze of a fresh Python 3.11 venv)."; .lock-venv/bin/pip freeze | sort -f) > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf target logs dbt_packages warehouse reports/segments.html .pytest_cache .ruff_cache

@@ -1,0 +1,18 @@
+{% macro clean_text(column) -%}
+    nullif(trim(cast({{ column }} as varchar)), '')
+{%- endmacro %}
+
+
+{% macro parse_number(column) -%}
+    try_cast({{ clean_text(column) }} as double)
+{%- endmacro %}
+
+
+{% macro normalise_gender(column) -%}
+    case
+        when lower({{ clean_text(column) }}) in ('female', 'f', 'woman') then 'female'
+        when lower({{ clean_text(column) }}) in ('male', 'm', 'man') then 'male'
+        when {{ clean_text(column) }} is null then 'unknown'
+        else 'other'
+    end
+{%- endmacro %}

@@ -1,0 +1,101 @@
+-- Every raw customer row of both bases, with the names of the validation rules it fails.
+-- Rows failing no rule go on to the features; the others go to the rejected_rows mart.
+with
+
+mall_customers as (
+    select * from {{ ref('stg_mall__customers') }}
+),
+
+shop_customers as (
+    select * from {{ ref('stg_shop__customers') }}
+),
+
+unioned as (
+    select * from mall_customers
+    union all by name
+    select * from shop_customers
+),
+
+id_counts as (
+    select
+        *,
+        count(*) over (partition by customer_base, customer_id) as customer_id_count
+    from unioned
+),
+
+checked as (
+    select
+        *,
+        concat_ws(
+            ', ',
+            case
+                when
+                    customer_id is null
+                    or age_text is null
+                    or annual_income_text is null
+                    or spending_score_text is null
+                    then 'missing_required_value'
+            end,
+            case
+                when
+                    (age_text is not null and age is null)
+                    or (annual_income_text is not null and annual_income_usd is null)
+                    or (spending_score_text is not null and spending_score is null)
+                    or (work_experience_text is not null and work_experience_years is null)
+                    or (family_size_text is not null and family_size is null)
+                    then 'unparseable_value'
+            end,
+            case
+                when
+                    age < {{ var('min_customer_age') }}
+                    or age > {{ var('max_customer_age') }}
+                    then 'implausible_age'
+            end,
+            case when annual_income_usd <= 0 then 'non_positive_income' end,
+            case
+                when
+                    spending_score < {{ var('min_spending_score') }}
+                    or spending_score > {{ var('max_spending_score') }}
+                    then 'spending_score_out_of_range'
+            end,
+            case
+                when
+                    work_experience_years < 0
+                    or work_experience_years > age - {{ var('min_working_age') }}
+                    then 'work_experience_impossible_for_age'
+            end,
+            case
+                when
+                    family_size < 1
+                    or family_size > {{ var('max_family_size') }}
+                    then 'family_size_out_of_range'
+            end,
+            case
+                when customer_id is not null and customer_id_count > 1
+                    then 'duplicate_customer_id'
+            end
+        ) as failed_rules
+    from id_counts
+),
+
+final as (
+    select
+        source_name,
+        source_row_number,
+        customer_base,
+        customer_id,
+        gender,
+        profession,
+        failed_rules,
+        raw_record,
+        age,
+        annual_income_usd,
+        spending_score,
+        work_experience_years,
+        family_size,
+        is_profession_missing,
+        failed_rules = '' as is_valid
+    from checked
+)
+
+select * from final
