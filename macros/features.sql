@@ -6,6 +6,9 @@
         'spending_score',
         'work_experience_years',
         'family_size',
+        'recency_days',
+        'order_count',
+        'monetary_value_usd',
     ]) }}
 {% endmacro %}
 

@@ -16,3 +16,8 @@
         else 'other'
     end
 {%- endmacro %}
+
+
+{% macro parse_date(column) -%}
+    try_cast({{ clean_text(column) }} as date)
+{%- endmacro %}

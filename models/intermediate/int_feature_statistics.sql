@@ -6,8 +6,7 @@ valid_customers as (
     select
         customer_base,
         {{ candidate_features() | join(',\n        ') }}
-    from {{ ref('int_customers_validated') }}
-    where is_valid
+    from {{ ref('int_customers_enriched') }}
 ),
 
 aggregated as (

@@ -1,6 +1,8 @@
-{% test rows_conserved(model, source_name, raw_model, passing_model, passing_filter="true") %}
+{% test rows_conserved(model, source_name, raw_model, passing_model, passing_filter="true", passing_count="count(*)") %}
 {#- No row is lost: for one source, raw rows = rows passed on + rows in this rejected model.
-    Each count comes from a different model, so a row dropped anywhere breaks the equation. -#}
+    Each count comes from a different model, so a row dropped anywhere breaks the equation.
+    passing_count counts the rows passed on where one passing row stands for several raw
+    rows (e.g. the order lines summed into a customer's features). -#}
 with
 
 raw_rows as (
@@ -8,7 +10,7 @@ raw_rows as (
 ),
 
 passing_rows as (
-    select count(*) as row_count from {{ passing_model }}
+    select coalesce({{ passing_count }}, 0) as row_count from {{ passing_model }}
     where {{ passing_filter }}
 ),
 

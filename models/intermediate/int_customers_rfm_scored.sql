@@ -1,0 +1,183 @@
+-- One row per valid shop customer: recency, frequency and monetary value of their valid
+-- order lines relative to the reference date, R/F/M scores 1-5, the classic RFM segment,
+-- loyalty membership, favourite category and preferred channel.
+with
+
+valid_customers as (
+    select
+        customer_base,
+        customer_id
+    from {{ ref('int_customers_validated') }}
+    where is_valid and customer_base = 'shop'
+),
+
+valid_lines as (
+    select
+        customer_id,
+        order_id,
+        product_category,
+        channel,
+        amount_usd,
+        order_date
+    from {{ ref('int_orders_validated') }}
+    where is_valid
+),
+
+memberships as (
+    select
+        customer_id,
+        loyalty_tier,
+        joined_date
+    from {{ ref('int_loyalty_members_validated') }}
+    where is_valid
+),
+
+-- Recency is counted from the reference date (default: the day after the last valid order).
+reference_dates as (
+    select
+        {{ sql_date_var('rfm_reference_date', 'max(order_date) + 1') }} as reference_date,
+        min(order_date) as history_start_date
+    from valid_lines
+),
+
+customer_orders as (
+    select
+        customer_id,
+        count(distinct order_id) as order_count,
+        count(*) as order_line_count,
+        sum(amount_usd) as monetary_value_usd,
+        min(order_date) as first_order_date,
+        max(order_date) as last_order_date
+    from valid_lines
+    group by customer_id
+),
+
+category_spend as (
+    select
+        customer_id,
+        product_category,
+        sum(amount_usd) as category_spend_usd
+    from valid_lines
+    group by customer_id, product_category
+),
+
+-- Ties go to the alphabetically first category, so the result is deterministic.
+favourite_categories as (
+    select
+        customer_id,
+        product_category as favourite_category,
+        category_spend_usd / sum(category_spend_usd) over (partition by customer_id) as favourite_category_spend_share
+    from category_spend
+    qualify row_number() over (partition by customer_id order by category_spend_usd desc, product_category) = 1
+),
+
+channel_orders as (
+    select
+        customer_id,
+        channel,
+        count(distinct order_id) as channel_order_count
+    from valid_lines
+    group by customer_id, channel
+),
+
+preferred_channels as (
+    select
+        customer_id,
+        channel as preferred_channel
+    from channel_orders
+    qualify row_number() over (partition by customer_id order by channel_order_count desc, channel) = 1
+),
+
+joined as (
+    select
+        valid_customers.customer_base,
+        valid_customers.customer_id,
+        memberships.loyalty_tier,
+        favourite_categories.favourite_category,
+        preferred_channels.preferred_channel,
+        -- A customer who never ordered counts as last seen at the start of the order history.
+        reference_dates.reference_date - coalesce(
+            customer_orders.last_order_date, reference_dates.history_start_date
+        ) as recency_days,
+        coalesce(customer_orders.order_count, 0) as order_count,
+        coalesce(customer_orders.order_line_count, 0) as order_line_count,
+        coalesce(customer_orders.monetary_value_usd, 0) as monetary_value_usd,
+        favourite_categories.favourite_category_spend_share,
+        case
+            when memberships.joined_date is not null
+                then greatest(reference_dates.reference_date - memberships.joined_date, 0)
+        end as loyalty_tenure_days,
+        customer_orders.order_count is not null as has_orders,
+        memberships.customer_id is not null as is_loyalty_member,
+        customer_orders.first_order_date,
+        customer_orders.last_order_date,
+        memberships.joined_date as loyalty_joined_date,
+        reference_dates.reference_date
+    from valid_customers
+    cross join reference_dates
+    left join customer_orders
+        on valid_customers.customer_id = customer_orders.customer_id
+    left join favourite_categories
+        on valid_customers.customer_id = favourite_categories.customer_id
+    left join preferred_channels
+        on valid_customers.customer_id = preferred_channels.customer_id
+    left join memberships
+        on valid_customers.customer_id = memberships.customer_id
+),
+
+-- Scores 1-5 by quintile among customers with orders: ceil(5 * k / n), where k counts the
+-- customers at or below the value (peers included), in integer arithmetic. Equal values get
+-- equal scores, so ties never split across scores. Recent, frequent, high-spending = 5.
+ranked as (
+    select
+        *,
+        count(*) over (partition by has_orders) as ranked_customer_count,
+        count(*) over (partition by has_orders order by recency_days desc) as recency_rank,
+        count(*) over (partition by has_orders order by order_count) as frequency_rank,
+        count(*) over (partition by has_orders order by monetary_value_usd) as monetary_rank
+    from joined
+),
+
+scored as (
+    select
+        *,
+        {{ quintile_score('recency_rank', 'ranked_customer_count') }} as recency_score,
+        {{ quintile_score('frequency_rank', 'ranked_customer_count') }} as frequency_score,
+        {{ quintile_score('monetary_rank', 'ranked_customer_count') }} as monetary_score
+    from ranked
+),
+
+segmented as (
+    select
+        *,
+        {{ rfm_segment('recency_score', 'frequency_score', 'monetary_score') }} as rfm_segment
+    from scored
+),
+
+final as (
+    select
+        customer_base,
+        customer_id,
+        rfm_segment,
+        favourite_category,
+        preferred_channel,
+        loyalty_tier,
+        recency_days,
+        order_count,
+        order_line_count,
+        monetary_value_usd,
+        recency_score,
+        frequency_score,
+        monetary_score,
+        favourite_category_spend_share,
+        loyalty_tenure_days,
+        has_orders,
+        is_loyalty_member,
+        first_order_date,
+        last_order_date,
+        loyalty_joined_date,
+        reference_date
+    from segmented
+)
+
+select * from final

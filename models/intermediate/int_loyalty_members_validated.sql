@@ -1,0 +1,77 @@
+-- Every raw loyalty membership row, with the names of the validation rules it fails.
+with
+
+memberships as (
+    select * from {{ ref('stg_shop__loyalty_members') }}
+),
+
+shop_customers as (
+    select
+        customer_id,
+        is_valid
+    from {{ ref('int_customers_validated') }}
+    where customer_base = 'shop' and customer_id is not null
+),
+
+known_customers as (
+    select
+        customer_id,
+        bool_and(is_valid) as is_customer_valid
+    from shop_customers
+    group by customer_id
+),
+
+-- A customer holds one membership: the first row in read order counts.
+numbered_memberships as (
+    select
+        *,
+        row_number() over (
+            partition by customer_id
+            order by source_row_number
+        ) as membership_copy_number
+    from memberships
+),
+
+checked as (
+    select
+        numbered_memberships.*,
+        concat_ws(
+            ', ',
+            case
+                when numbered_memberships.customer_id is null or numbered_memberships.joined_date_text is null
+                    then 'missing_required_value'
+            end,
+            case
+                when numbered_memberships.joined_date_text is not null and numbered_memberships.joined_date is null
+                    then 'unparseable_value'
+            end,
+            case
+                when numbered_memberships.customer_id is not null and known_customers.customer_id is null
+                    then 'unknown_customer'
+            end,
+            case when not known_customers.is_customer_valid then 'customer_rejected' end,
+            case
+                when numbered_memberships.customer_id is not null and numbered_memberships.membership_copy_number > 1
+                    then 'duplicate_membership'
+            end
+        ) as failed_rules
+    from numbered_memberships
+    left join known_customers
+        on numbered_memberships.customer_id = known_customers.customer_id
+),
+
+final as (
+    select
+        source_name,
+        source_row_number,
+        customer_base,
+        customer_id,
+        loyalty_tier,
+        failed_rules,
+        raw_record,
+        failed_rules = '' as is_valid,
+        joined_date
+    from checked
+)
+
+select * from final

@@ -1,0 +1,106 @@
+-- Every raw order line, with the names of the validation rules it fails. Valid lines are
+-- counted in the customer's behaviour features; the others go to the rejected_rows mart.
+with
+
+order_lines as (
+    select * from {{ ref('stg_shop__orders') }}
+),
+
+shop_customers as (
+    select
+        customer_id,
+        is_valid
+    from {{ ref('int_customers_validated') }}
+    where customer_base = 'shop' and customer_id is not null
+),
+
+-- Any id in the customer file is known; it is valid only if every row with that id is.
+known_customers as (
+    select
+        customer_id,
+        bool_and(is_valid) as is_customer_valid
+    from shop_customers
+    group by customer_id
+),
+
+-- The first copy of an (order, line) in read order counts; later copies are duplicates.
+numbered_lines as (
+    select
+        *,
+        row_number() over (
+            partition by order_id, line_number
+            order by source_row_number
+        ) as line_copy_number
+    from order_lines
+),
+
+checked as (
+    select
+        numbered_lines.*,
+        concat_ws(
+            ', ',
+            case
+                when
+                    numbered_lines.order_id is null
+                    or numbered_lines.customer_id is null
+                    or numbered_lines.line_number_text is null
+                    or numbered_lines.order_date_text is null
+                    or numbered_lines.amount_text is null
+                    or numbered_lines.product_category is null
+                    or numbered_lines.channel is null
+                    then 'missing_required_value'
+            end,
+            case
+                when
+                    (numbered_lines.line_number_text is not null and numbered_lines.line_number is null)
+                    or (numbered_lines.order_date_text is not null and numbered_lines.order_date is null)
+                    or (numbered_lines.amount_text is not null and numbered_lines.amount_usd is null)
+                    then 'unparseable_value'
+            end,
+            case
+                when numbered_lines.customer_id is not null and known_customers.customer_id is null
+                    then 'unknown_customer'
+            end,
+            case when not known_customers.is_customer_valid then 'customer_rejected' end,
+            case when numbered_lines.amount_usd <= 0 then 'non_positive_amount' end,
+            case
+                when numbered_lines.order_date > {{ sql_date_var('orders_cutoff_date', 'current_date') }}
+                    then 'future_order_date'
+            end,
+            case
+                when numbered_lines.product_category not in {{ sql_string_list('product_categories') }}
+                    then 'unknown_product_category'
+            end,
+            case
+                when numbered_lines.channel not in {{ sql_string_list('order_channels') }}
+                    then 'unknown_channel'
+            end,
+            case
+                when numbered_lines.order_id is not null and numbered_lines.line_copy_number > 1
+                    then 'duplicate_order_line'
+            end
+        ) as failed_rules
+    from numbered_lines
+    left join known_customers
+        on numbered_lines.customer_id = known_customers.customer_id
+),
+
+final as (
+    select
+        source_name,
+        source_row_number,
+        customer_base,
+        order_id,
+        customer_id,
+        product_category,
+        channel,
+        failed_rules,
+        raw_record,
+        line_number,
+        amount_usd,
+        failed_rules = '' as is_valid,
+        order_date
+    from checked
+)
+
+select * from final

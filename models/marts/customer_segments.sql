@@ -1,0 +1,103 @@
+-- One row per valid customer: the segment and persona, the features, and the evidence of
+-- the assignment (distances, confidence margin, outlier flag).
+with
+
+assignments as (
+    select
+        customer_base,
+        customer_id,
+        segment_id,
+        distance_to_centroid,
+        distance_to_next_centroid
+    from {{ ref('int_customers_assigned') }}
+),
+
+customers as (
+    select
+        customer_base,
+        customer_id,
+        gender,
+        profession,
+        age_band,
+        income_band,
+        spending_band,
+        rfm_segment,
+        favourite_category,
+        age,
+        annual_income_usd,
+        spending_score,
+        work_experience_years,
+        family_size,
+        recency_days,
+        order_count,
+        monetary_value_usd,
+        is_loyalty_member
+    from {{ ref('int_customers_featurized') }}
+),
+
+personas as (
+    select distinct
+        customer_base,
+        segment_id,
+        persona_name
+    from {{ ref('int_segment_centroids') }}
+),
+
+-- A customer is an outlier when farther from its centroid than the given quantile of its
+-- segment's distances (var outlier_distance_quantile, default 0.95).
+outlier_thresholds as (
+    select
+        customer_base,
+        segment_id,
+        quantile_cont(distance_to_centroid, {{ outlier_quantile() }}) as outlier_distance_threshold
+    from assignments
+    group by customer_base, segment_id
+),
+
+final as (
+    select
+        customers.customer_base,
+        customers.customer_id,
+        assignments.segment_id,
+        {{ segment_key('customers.customer_base', 'assignments.segment_id') }} as segment_key,
+        personas.persona_name,
+        customers.gender,
+        customers.profession,
+        customers.age_band,
+        customers.income_band,
+        customers.spending_band,
+        customers.rfm_segment,
+        customers.favourite_category,
+        customers.age,
+        customers.annual_income_usd,
+        customers.spending_score,
+        customers.work_experience_years,
+        customers.family_size,
+        customers.recency_days,
+        customers.order_count,
+        customers.monetary_value_usd,
+        round(assignments.distance_to_centroid, 9) as distance_to_centroid,
+        round(assignments.distance_to_next_centroid, 9) as distance_to_next_centroid,
+        round(
+            (assignments.distance_to_next_centroid - assignments.distance_to_centroid)
+            / nullif(assignments.distance_to_next_centroid, 0),
+            9
+        ) as confidence_margin,
+        customers.is_loyalty_member,
+        assignments.distance_to_centroid > outlier_thresholds.outlier_distance_threshold as is_outlier
+    from customers
+    inner join assignments
+        on
+            customers.customer_base = assignments.customer_base
+            and customers.customer_id = assignments.customer_id
+    inner join personas
+        on
+            assignments.customer_base = personas.customer_base
+            and assignments.segment_id = personas.segment_id
+    inner join outlier_thresholds
+        on
+            assignments.customer_base = outlier_thresholds.customer_base
+            and assignments.segment_id = outlier_thresholds.segment_id
+)
+
+select * from final
