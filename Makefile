@@ -11,7 +11,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROJECT_DIR := $(CURDIR)
 
-.PHONY: run build test lint format docs seeds data clean lock
+.PHONY: run publish report bench test lint format docs seeds data clean lock venv
 
 ## The virtual environment, created from the pinned lock when missing or when the lock changes.
 $(BIN)/.installed: requirements.lock
@@ -21,10 +21,20 @@ $(BIN)/.installed: requirements.lock
 
 venv: $(BIN)/.installed
 
-## Main job: seeds, models, Python models and every data test, then the segment summary.
+## Main job: dbt build (seeds, models, Python models, every test) into warehouse/build.duckdb;
+## if all passed, publish the marts to warehouse/segments.duckdb and warehouse/marts/*.parquet,
+## print the segment summary and write reports/segments.html.
 run: venv
-	$(DBT) build
-	$(BIN)/python scripts/show_summary.py
+	mkdir -p warehouse
+	$(BIN)/python scripts/run_pipeline.py
+
+## Publish the marts of the last successful build again (run by `make run`).
+publish: venv
+	$(BIN)/python scripts/publish.py
+
+## The offline report from the published marts.
+report: venv
+	$(BIN)/python scripts/build_report.py
 
 ## The whole test suite: linters, then pytest (which drives dbt on throw-away databases).
 test: venv lint
@@ -33,15 +43,17 @@ test: venv lint
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint models macros tests
+	mkdir -p warehouse
+	$(BIN)/sqlfluff lint models
 
 format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
-	$(BIN)/sqlfluff fix models macros tests
+	$(BIN)/sqlfluff fix models
 
 ## dbt docs with lineage, served on http://localhost:8080.
 docs: venv
+	mkdir -p warehouse
 	$(DBT) docs generate
 	$(DBT) docs serve --port 8080
 

@@ -21,3 +21,37 @@
         else ({{ value }} - {{ mean }}) / {{ stddev }}
     end
 {%- endmacro %}
+
+
+{% macro feature_aggregates(features) -%}
+    {#- count, mean, population stddev, min and max of each feature: `<feature>__<measure>`. -#}
+    {%- for feature in features %}
+        count({{ feature }}) as {{ feature }}__count,
+        avg({{ feature }}) as {{ feature }}__mean,
+        stddev_pop({{ feature }}) as {{ feature }}__stddev,
+        min({{ feature }}) as {{ feature }}__min,
+        max({{ feature }}) as {{ feature }}__max{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{% macro pivoted_statistics(features) -%}
+    {#- From int_feature_statistics rows, one `<feature>__mean` and `<feature>__stddev` column each. -#}
+    {%- for feature in features %}
+        max(feature_mean) filter (where feature_name = '{{ feature }}') as {{ feature }}__mean,
+        max(feature_stddev) filter (where feature_name = '{{ feature }}') as {{ feature }}__stddev
+        {{- "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{% macro zscore_columns(features, values_relation, statistics_relation) -%}
+    {#- One `<feature>_z` column per feature, from pivoted_statistics() columns. -#}
+    {%- for feature in features %}
+        {{ zscore(
+            values_relation ~ '.' ~ feature,
+            statistics_relation ~ '.' ~ feature ~ '__mean',
+            statistics_relation ~ '.' ~ feature ~ '__stddev'
+        ) }} as {{ feature }}_z{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

@@ -62,3 +62,68 @@
     {%- endif -%}
     {{ return(quantile) }}
 {% endmacro %}
+
+
+{% macro segmentation_settings() %}
+    {#- The settings that shape a run's segments, as recorded in segmentation_runs. -#}
+    {%- set names = [
+        'segment_features', 'segment_features_by_base', 'segment_k', 'segment_k_min',
+        'segment_k_max', 'segment_k_rule', 'segment_scaling', 'random_seed', 'segment_n_init',
+        'segment_sample_size', 'silhouette_sample_size', 'outlier_distance_quantile',
+        'min_customer_age', 'max_customer_age', 'min_working_age', 'max_family_size',
+        'min_spending_score', 'max_spending_score', 'rfm_reference_date',
+        'mall_customers_path', 'shop_customers_path', 'orders_path', 'loyalty_members_path',
+    ] -%}
+    {%- set settings = {} -%}
+    {%- for name in names -%}
+        {%- do settings.update({name: var(name, none)}) -%}
+    {%- endfor -%}
+    {{ return(settings) }}
+{% endmacro %}
+
+
+{% macro all_segment_features() %}
+    {#- Every feature any base is segmented on, in first-seen order. -#}
+    {%- set features = [] -%}
+    {%- for base in customer_bases() -%}
+        {%- for feature in segment_features(base) if feature not in features -%}
+            {%- do features.append(feature) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(features) }}
+{% endmacro %}
+
+
+{% macro centroid_vector_lists() -%}
+    {#- Per base, its centroids as one list of feature structs in segment order (1..k):
+        column `<base>__centroids`, null when the base has no segments. -#}
+    {%- for base in customer_bases() %}
+        list(
+            struct_pack(
+                {%- for feature in segment_features(base) %}
+                {{ feature }} := {{ feature }}{{ "," if not loop.last }}
+                {%- endfor %}
+            )
+            order by segment_id
+        ) filter (where customer_base = '{{ base }}') as {{ base }}__centroids{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{% macro centroid_distance_lists(customers, centroid_lists, feature_suffix) -%}
+    {#- Per customer, the Euclidean distances to each centroid of its own base, as a list in
+        segment order, over the base's segment features. -#}
+    case {{ customers }}.customer_base
+        {%- for base in customer_bases() %}
+        when '{{ base }}' then list_transform(
+            {{ centroid_lists }}.{{ base }}__centroids,
+            lambda centroid: sqrt(
+                {%- for feature in segment_features(base) %}
+                power({{ customers }}.{{ feature }}{{ feature_suffix }} - centroid.{{ feature }}, 2)
+                {{- " +" if not loop.last }}
+                {%- endfor %}
+            )
+        )
+        {%- endfor %}
+    end
+{%- endmacro %}

@@ -59,7 +59,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--database",
-        default=os.environ.get("SEGMENTS_DB_PATH", "warehouse/segments.duckdb"),
+        default=os.environ.get("SEGMENTS_SERVING_PATH", "warehouse/segments.duckdb"),
         help="DuckDB file holding the segment_summary mart",
     )
     args = parser.parse_args()

@@ -4,8 +4,6 @@
 -- is compared with its base's k centroids in place (no join fan-out, no grouping), so the
 -- work is one streaming pass and memory does not grow with the number of customers.
 {%- set scaling = segment_scaling() %}
-{%- set centroid_column = 'centroid_standardised' if scaling == 'standard' else 'centroid_raw' %}
-{%- set suffix = '_z' if scaling == 'standard' else '' %}
 with
 
 customers as (
@@ -17,58 +15,36 @@ centroids as (
         customer_base,
         segment_id,
         feature_name,
-        {{ centroid_column }} as centroid_value
+        {{ 'centroid_standardised' if scaling == 'standard' else 'centroid_raw' }} as centroid_value
     from {{ ref('int_segment_centroids') }}
 ),
-{%- for base in customer_bases() %}
-{%- set features = segment_features(base) %}
 
--- The {{ base }} centroids as one list of feature vectors, in segment order (1..k).
-centroid_vectors_{{ base }} as (
+segment_centroids as (
     select
-        list(
-            struct_pack(
-                {%- for feature in features %}
-                {{ feature }} := {{ feature }}{{ "," if not loop.last }}
-                {%- endfor %}
-            )
-            order by segment_id
-        ) as vectors
-    from (
-        select
-            segment_id,
-            {%- for feature in features %}
-            max(centroid_value) filter (where feature_name = '{{ feature }}') as {{ feature }}{{ "," if not loop.last }}
-            {%- endfor %}
-        from centroids
-        where customer_base = '{{ base }}'
-        group by segment_id
-    ) as segment_centroids
+        customer_base,
+        segment_id,
+        {%- for feature in all_segment_features() %}
+            max(centroid_value) filter (where feature_name = '{{ feature }}') as {{ feature }},
+        {%- endfor %}
+        count(*) as feature_count
+    from centroids
+    group by customer_base, segment_id
 ),
 
-distances_{{ base }} as (
+centroid_lists as (
+    select
+        {{ centroid_vector_lists() }}
+    from segment_centroids
+),
+
+distances as (
     select
         customers.customer_base,
         customers.customer_id,
-        list_transform(
-            centroid_vectors_{{ base }}.vectors,
-            lambda centroid: sqrt(
-                {%- for feature in features %}
-                power(customers.{{ feature }}{{ suffix }} - centroid.{{ feature }}, 2){{ " +" if not loop.last }}
-                {%- endfor %}
-            )
-        ) as centroid_distances
+        {{ centroid_distance_lists('customers', 'centroid_lists', '_z' if scaling == 'standard' else '') }}
+            as centroid_distances
     from customers
-    cross join centroid_vectors_{{ base }}
-    where customers.customer_base = '{{ base }}' and centroid_vectors_{{ base }}.vectors is not null
-),
-{%- endfor %}
-
-distances as (
-    {%- for base in customer_bases() %}
-    select * from distances_{{ base }}
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    cross join centroid_lists
 ),
 
 assigned as (

@@ -18,10 +18,7 @@ feature_statistics as (
 statistics_by_base as (
     select
         customer_base,
-        {%- for feature in candidate_features() %}
-        max(feature_mean) filter (where feature_name = '{{ feature }}') as {{ feature }}__mean,
-        max(feature_stddev) filter (where feature_name = '{{ feature }}') as {{ feature }}__stddev{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ pivoted_statistics(candidate_features()) }}
     from feature_statistics
     group by customer_base
 ),
@@ -29,13 +26,7 @@ statistics_by_base as (
 standardised as (
     select
         enriched_customers.*,
-        {%- for feature in candidate_features() %}
-        {{ zscore(
-            'enriched_customers.' ~ feature,
-            'statistics_by_base.' ~ feature ~ '__mean',
-            'statistics_by_base.' ~ feature ~ '__stddev'
-        ) }} as {{ feature }}_z{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ zscore_columns(candidate_features(), 'enriched_customers', 'statistics_by_base') }}
     from enriched_customers
     left join statistics_by_base
         on enriched_customers.customer_base = statistics_by_base.customer_base

@@ -68,7 +68,7 @@ favourite_categories as (
         product_category as favourite_category,
         category_spend_usd / sum(category_spend_usd) over (partition by customer_id) as favourite_category_spend_share
     from category_spend
-    qualify row_number() over (partition by customer_id order by category_spend_usd desc, product_category) = 1
+    qualify row_number() over (partition by customer_id order by category_spend_usd desc, product_category asc) = 1
 ),
 
 channel_orders as (
@@ -85,7 +85,7 @@ preferred_channels as (
         customer_id,
         channel as preferred_channel
     from channel_orders
-    qualify row_number() over (partition by customer_id order by channel_order_count desc, channel) = 1
+    qualify row_number() over (partition by customer_id order by channel_order_count desc, channel asc) = 1
 ),
 
 joined as (

@@ -12,13 +12,7 @@ valid_customers as (
 aggregated as (
     select
         customer_base,
-    {%- for feature in candidate_features() %}
-        count({{ feature }}) as {{ feature }}__count,
-        avg({{ feature }}) as {{ feature }}__mean,
-        stddev_pop({{ feature }}) as {{ feature }}__stddev,
-        min({{ feature }}) as {{ feature }}__min,
-        max({{ feature }}) as {{ feature }}__max{{ "," if not loop.last }}
-    {%- endfor %}
+        {{ feature_aggregates(candidate_features()) }}
     from valid_customers
     group by customer_base
 ),

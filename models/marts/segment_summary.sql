@@ -91,7 +91,7 @@ top_categories as (
     from category_revenue
     qualify row_number() over (
         partition by customer_base, segment_id
-        order by category_revenue_usd desc, product_category
+        order by category_revenue_usd desc, product_category asc
     ) = 1
 ),
 
@@ -114,7 +114,7 @@ rfm_mixes as (
         string_agg(
             rfm_segment || ' ' || round(100.0 * rfm_customer_count / segment_total)::integer || '%',
             ', '
-            order by rfm_customer_count desc, rfm_segment
+            order by rfm_customer_count desc, rfm_segment asc
         ) as rfm_segment_mix
     from (
         select
