@@ -56,15 +56,18 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return build.returncode
+    manifest = Path(os.environ.get("DBT_TARGET_PATH", "target")) / "manifest.json"
     run_id, marts = publish.publish(
-        paths["build_db"], paths["serving_db"], paths["parquet_link"], Path("target/manifest.json")
+        paths["build_db"], paths["serving_db"], paths["parquet_link"], manifest
     )
     print(f"\nPublished run {run_id}: {len(marts)} marts to {paths['serving_db']} and Parquet.\n")
     print(show_summary.format_table(show_summary.summary_rows(str(paths["serving_db"]))))
     report = SCRIPTS / "build_report.py"
     if report.exists():
+        output = os.environ.get("SEGMENTS_REPORT_PATH", "reports/segments.html")
         subprocess.run(
-            [sys.executable, str(report), "--database", str(paths["serving_db"])], check=True
+            [sys.executable, str(report), "--database", str(paths["serving_db"]), "--out", output],
+            check=True,
         )
     return 0
 

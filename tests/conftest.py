@@ -1,4 +1,4 @@
-"""Shared pytest fixtures: run the dbt project on throw-away DuckDB files."""
+"""Shared pytest fixtures: run the dbt project and the pipeline on throw-away DuckDB files."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import duckdb
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-DBT = Path(sys.executable).with_name("dbt")
+BIN = Path(sys.executable).parent
+DBT = BIN / "dbt"
 # What a copy of the project needs; never the virtual environment or build output.
 PROJECT_FILES = [
     "dbt_project.yml",
@@ -30,63 +31,103 @@ PROJECT_FILES = [
 
 
 @dataclass
-class DbtResult:
-    """The outcome of one dbt invocation."""
+class Run:
+    """The outcome of one dbt or pipeline invocation and where it wrote."""
 
     returncode: int
     output: str
-    database: Path
+    work: Path
 
     @property
     def ok(self) -> bool:
         return self.returncode == 0
 
+    @property
+    def build_db(self) -> Path:
+        return self.work / "build.duckdb"
+
+    @property
+    def serving_db(self) -> Path:
+        return self.work / "segments.duckdb"
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.work / "marts"
+
+    @property
+    def report(self) -> Path:
+        return self.work / "segments.html"
+
+
+def environment(work: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Variables that point dbt, the publish step and the report at `work`."""
+    return {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_LOG_PATH": str(work / "logs"),
+        "SEGMENTS_DB_PATH": str(work / "build.duckdb"),
+        "SEGMENTS_SERVING_PATH": str(work / "segments.duckdb"),
+        "SEGMENTS_PARQUET_DIR": str(work / "marts"),
+        "SEGMENTS_REPORT_PATH": str(work / "segments.html"),
+        **(extra or {}),
+    }
+
 
 def run_dbt(
     args: list[str],
-    database: Path,
+    work: Path,
     *,
     project_dir: Path = PROJECT_DIR,
     dbt_vars: dict | None = None,
-    env: dict[str, str] | None = None,
-) -> DbtResult:
-    """Run dbt in a subprocess against `database`, with its own target and log folders."""
-    work = database.parent
-    command = [
-        str(DBT),
-        *args,
-        "--project-dir",
-        str(project_dir),
-        "--profiles-dir",
-        str(project_dir),
-        "--target-path",
-        str(work / f"target-{database.stem}"),
-        "--log-path",
-        str(work / f"logs-{database.stem}"),
-    ]
+) -> Run:
+    """Run `dbt <args>` in a subprocess with its database, target and logs under `work`."""
+    work.mkdir(parents=True, exist_ok=True)
+    command = [str(DBT), *args, "--project-dir", str(project_dir)]
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
-    environment = {
-        **os.environ,
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "SEGMENTS_DB_PATH": str(database),
-        **(env or {}),
-    }
     completed = subprocess.run(
         command,
         cwd=project_dir,
-        env=environment,
+        env=environment(work),
         capture_output=True,
         text=True,
         check=False,
     )
-    return DbtResult(completed.returncode, completed.stdout + completed.stderr, database)
+    return Run(completed.returncode, completed.stdout + completed.stderr, work)
+
+
+def run_pipeline(work: Path, *, dbt_vars: dict | None = None) -> Run:
+    """Run the main job (`make run`'s script): build, publish, summary, report."""
+    work.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, str(PROJECT_DIR / "scripts" / "run_pipeline.py")]
+    if dbt_vars:
+        command += ["--vars", json.dumps(dbt_vars)]
+    completed = subprocess.run(
+        command,
+        cwd=PROJECT_DIR,
+        env=environment(work),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return Run(completed.returncode, completed.stdout + completed.stderr, work)
 
 
 def query(database: Path, sql: str) -> list[tuple]:
     """Rows of a query on a built database, opened read-only."""
     with duckdb.connect(str(database), read_only=True) as connection:
         return connection.sql(sql).fetchall()
+
+
+def mart_contents(database: Path, marts: list[str]) -> dict[str, list[tuple]]:
+    """Every row of every named table, in a fixed order."""
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return {
+            mart: connection.sql(f"select * from {mart} order by all").fetchall() for mart in marts
+        }
 
 
 def copy_project(destination: Path) -> Path:
@@ -96,7 +137,9 @@ def copy_project(destination: Path) -> Path:
         if not source.exists():
             continue
         if source.is_dir():
-            shutil.copytree(source, destination / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                source, destination / name, ignore=shutil.ignore_patterns("__pycache__")
+            )
         else:
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, destination / name)
@@ -104,9 +147,14 @@ def copy_project(destination: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project built once with `dbt build` on its seeds; tests read it read-only."""
-    database = tmp_path_factory.mktemp("warehouse") / "segments.duckdb"
-    result = run_dbt(["build"], database)
-    assert result.ok, result.output[-5000:]
-    return database
+def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """The main job run once on the seeds: build, publish, report. Tests only read it."""
+    run = run_pipeline(tmp_path_factory.mktemp("pipeline"))
+    assert run.ok, run.output[-6000:]
+    return run
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(pipeline_run: Run) -> Path:
+    """The build database of the main job: every staging, intermediate and mart model."""
+    return pipeline_run.build_db

@@ -53,6 +53,10 @@ checked as (
             end,
             case when annual_income_usd <= 0 then 'non_positive_income' end,
             case
+                when annual_income_usd > {{ var('max_annual_income_usd') }}
+                    then 'implausible_income'
+            end,
+            case
                 when
                     spending_score < {{ var('min_spending_score') }}
                     or spending_score > {{ var('max_spending_score') }}

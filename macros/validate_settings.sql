@@ -1,0 +1,57 @@
+{% macro validate_settings() %}
+    {#- Run before any model (on-run-start): every var that shapes SQL or the segmentation is
+        checked, and every user file is opened and its header compared with the expected one,
+        so a wrong setting or file is refused with a clear message before any SQL runs. -#}
+    {%- if execute -%}
+        {%- for base in customer_bases() -%}
+            {%- do segment_features(base) -%}
+        {%- endfor -%}
+        {%- do segment_scaling() -%}
+        {%- do outlier_quantile() -%}
+        {%- do sql_string_list('product_categories') -%}
+        {%- do sql_string_list('order_channels') -%}
+        {%- do sql_date_var('orders_cutoff_date', 'current_date') -%}
+        {%- do sql_date_var('rfm_reference_date', 'null') -%}
+        {%- set segment_k = var('segment_k') -%}
+        {%- if not (segment_k == 'auto' or (segment_k is integer and segment_k >= 2)) -%}
+            {{ exceptions.raise_compiler_error("Var 'segment_k' must be 'auto' or an integer of at least 2, got: " ~ segment_k) }}
+        {%- endif -%}
+        {%- if var('segment_k_rule') not in ['silhouette', 'calinski_harabasz', 'davies_bouldin'] -%}
+            {{ exceptions.raise_compiler_error(
+                "Var 'segment_k_rule' must be one of silhouette, calinski_harabasz, davies_bouldin, got: "
+                ~ var('segment_k_rule')
+            ) }}
+        {%- endif -%}
+        {%- for name, minimum in [
+            ('segment_k_min', 2), ('segment_k_max', 2), ('segment_n_init', 10), ('random_seed', 0),
+            ('segment_sample_size', 100), ('silhouette_sample_size', 100), ('min_customer_age', 0),
+            ('max_customer_age', 1), ('min_working_age', 0), ('max_family_size', 1),
+        ] -%}
+            {%- if var(name) is not integer or var(name) < minimum -%}
+                {{ exceptions.raise_compiler_error(
+                    "Var '" ~ name ~ "' must be an integer of at least " ~ minimum ~ ", got: " ~ var(name)
+                ) }}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if var('segment_k_max') < var('segment_k_min') -%}
+            {{ exceptions.raise_compiler_error(
+                "Var 'segment_k_max' (" ~ var('segment_k_max') ~ ") is below 'segment_k_min' (" ~ var('segment_k_min') ~ ")."
+            ) }}
+        {%- endif -%}
+        {%- for name in [
+            'min_spending_score', 'max_spending_score', 'max_annual_income_usd',
+            'rejected_share_error_threshold', 'rejected_share_warn_threshold',
+        ] -%}
+            {%- if var(name) is not number or var(name) < 0 -%}
+                {{ exceptions.raise_compiler_error("Var '" ~ name ~ "' must be a non-negative number, got: " ~ var(name)) }}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- for seed_name in source_columns() -%}
+            {%- set path = var(seed_name ~ '_path', none) -%}
+            {%- if path -%}
+                {%- do check_source_file(seed_name, path) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{% endmacro %}

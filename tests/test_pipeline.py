@@ -1,0 +1,301 @@
+"""End-to-end: the main job on the seeds, and what each layer must hold afterwards."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import PROJECT_DIR, Run, copy_project, mart_contents, query, run_dbt, run_pipeline
+from sklearn.preprocessing import StandardScaler
+
+SEEDS = PROJECT_DIR / "seeds"
+SOURCES = {
+    "mall_customers": "mall_customers.csv",
+    "shop_customers": "shop_customers.csv",
+    "orders": "orders.csv",
+    "loyalty_members": "loyalty_members.csv",
+}
+MARTS = [
+    "customer_segments",
+    "rejected_rows",
+    "segment_category_mix",
+    "segment_centroids",
+    "segment_diagnostics",
+    "segment_summary",
+    "source_row_counts",
+]
+
+
+def raw_rows(file_name: str) -> list[dict[str, str]]:
+    with (SEEDS / file_name).open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def rule_counts(database: Path, source_name: str) -> dict[str, int]:
+    """How many rejected rows of a source fail each rule."""
+    return dict(
+        query(
+            database,
+            "select rule, count(*) from ("
+            "  select unnest(string_split(failed_rules, ', ')) as rule from rejected_rows"
+            f"  where source_name = '{source_name}') group by rule",
+        )
+    )
+
+
+def test_main_job_publishes_every_mart_and_prints_the_summary(pipeline_run: Run) -> None:
+    tables = {row[0] for row in query(pipeline_run.serving_db, "show tables")}
+    assert set(MARTS) | {"segmentation_runs"} <= tables
+    assert sorted(path.stem for path in pipeline_run.parquet_dir.glob("*.parquet")) == sorted(
+        [*MARTS, "segmentation_runs"]
+    )
+    assert "Customer base: mall" in pipeline_run.output
+    assert "Luxury Shoppers" in pipeline_run.output
+
+
+@pytest.mark.parametrize("source_name", SOURCES)
+def test_every_raw_row_is_passed_on_or_rejected(pipeline_run: Run, source_name: str) -> None:
+    raw = len(raw_rows(SOURCES[source_name]))
+    [(read, passing, rejected)] = query(
+        pipeline_run.serving_db,
+        "select raw_row_count, passing_row_count, rejected_row_count from source_row_counts "
+        f"where source_name = '{source_name}'",
+    )
+    [(listed,)] = query(
+        pipeline_run.serving_db,
+        f"select count(*) from rejected_rows where source_name = '{source_name}'",
+    )
+    assert read == raw
+    assert passing + rejected == raw
+    assert listed == rejected
+
+
+def test_every_valid_customer_has_exactly_one_segment(pipeline_run: Run) -> None:
+    for base, file_name in [("mall", "mall_customers.csv"), ("shop", "shop_customers.csv")]:
+        [(segmented, distinct)] = query(
+            pipeline_run.serving_db,
+            "select count(*), count(distinct customer_id) from customer_segments "
+            f"where customer_base = '{base}'",
+        )
+        [(rejected,)] = query(
+            pipeline_run.serving_db,
+            f"select count(*) from rejected_rows where source_name = '{base}_customers'",
+        )
+        assert segmented == distinct
+        assert segmented + rejected == len(raw_rows(file_name))
+
+
+def test_every_order_line_is_counted_in_the_features_or_rejected(pipeline_run: Run) -> None:
+    [(counted,)] = query(
+        pipeline_run.build_db, "select sum(order_line_count) from int_customers_rfm_scored"
+    )
+    [(rejected,)] = query(
+        pipeline_run.serving_db, "select count(*) from rejected_rows where source_name = 'orders'"
+    )
+    assert counted + rejected == len(raw_rows("orders.csv"))
+    assert counted > 0.5 * len(raw_rows("orders.csv"))
+
+
+def test_shop_quirks_are_rejected_by_named_rules(pipeline_run: Run) -> None:
+    rows = raw_rows("shop_customers.csv")
+    counts = rule_counts(pipeline_run.serving_db, "shop_customers")
+    under_age = sum(int(row["Age"]) < 18 for row in rows)
+    assert under_age == 330
+    assert counts["implausible_age"] == under_age
+    assert counts["non_positive_income"] == sum(int(row["Annual Income ($)"]) <= 0 for row in rows)
+    assert counts["spending_score_out_of_range"] == sum(
+        int(row["Spending Score (1-100)"]) < 1 for row in rows
+    )
+    experience_above_age = {
+        row["CustomerID"] for row in rows if int(row["Work Experience"]) > int(row["Age"])
+    }
+    flagged = {
+        key
+        for (key,) in query(
+            pipeline_run.serving_db,
+            "select raw_key from rejected_rows where source_name = 'shop_customers' "
+            "and failed_rules like '%work_experience_impossible_for_age%'",
+        )
+    }
+    assert experience_above_age <= flagged
+    assert rule_counts(pipeline_run.serving_db, "mall_customers") == {}
+
+
+def test_missing_profession_is_labelled_not_rejected(pipeline_run: Run) -> None:
+    empty = {row["CustomerID"] for row in raw_rows("shop_customers.csv") if not row["Profession"]}
+    assert len(empty) == 35
+    rejected = {
+        key
+        for (key,) in query(
+            pipeline_run.serving_db,
+            "select raw_key from rejected_rows where source_name = 'shop_customers'",
+        )
+    }
+    labelled = {
+        customer_id
+        for (customer_id,) in query(
+            pipeline_run.serving_db,
+            "select customer_id from customer_segments "
+            "where customer_base = 'shop' and profession = 'Unknown'",
+        )
+    }
+    assert labelled == empty - rejected
+    assert labelled
+
+
+def test_ids_stay_text_and_income_is_in_dollars(pipeline_run: Run) -> None:
+    [(customer_id, income)] = query(
+        pipeline_run.serving_db,
+        "select customer_id, annual_income_usd from customer_segments "
+        "where customer_base = 'mall' and customer_id = '0001'",
+    )
+    first = raw_rows("mall_customers.csv")[0]
+    assert customer_id == first["CustomerID"] == "0001"
+    assert income == 1000 * int(first["Annual Income (k$)"])
+
+
+def test_sql_zscores_equal_standard_scaler(pipeline_run: Run) -> None:
+    features = ["age", "annual_income_usd", "spending_score"]
+    for base in ["mall", "shop"]:
+        rows = np.array(
+            query(
+                pipeline_run.build_db,
+                f"select {', '.join(features + [f + '_z' for f in features])} "
+                f"from int_customers_featurized where customer_base = '{base}' "
+                "order by customer_id",
+            ),
+            dtype=float,
+        )
+        expected = StandardScaler().fit_transform(rows[:, :3])
+        np.testing.assert_allclose(rows[:, 3:], expected, atol=1e-9)
+
+
+def test_mall_personas_are_named_by_position(pipeline_run: Run) -> None:
+    segments = {
+        persona: (income, spending)
+        for persona, income, spending in query(
+            pipeline_run.serving_db,
+            "select persona_name, mean_annual_income_usd / 1000, mean_spending_score "
+            "from segment_summary where customer_base = 'mall'",
+        )
+    }
+    luxury = segments["Luxury Shoppers"]
+    impulsive = segments["Impulsive Buyers"]
+    budget = segments["Budget-Conscious"]
+    assert luxury[0] > 75 and luxury[1] > 70
+    assert impulsive[0] < 40 and impulsive[1] > 70
+    assert budget[0] < 40 and budget[1] < 35
+
+
+def test_mall_silhouette_picks_six_segments_on_three_features(pipeline_run: Run) -> None:
+    rows = query(
+        pipeline_run.serving_db,
+        "select k, silhouette, is_chosen_k from segment_diagnostics "
+        "where customer_base = 'mall' order by k",
+    )
+    assert [k for k, _, chosen in rows if chosen] == [6]
+    best = max(rows, key=lambda row: row[1])
+    assert best[0] == 6
+
+
+def test_segment_summary_has_behaviour_for_the_shop_base(pipeline_run: Run) -> None:
+    rows = query(
+        pipeline_run.serving_db,
+        "select loyalty_rate, top_product_category, revenue_share, rfm_segment_mix "
+        "from segment_summary where customer_base = 'shop'",
+    )
+    assert rows
+    for loyalty_rate, top_category, revenue_share, rfm_mix in rows:
+        assert 0 <= loyalty_rate <= 1
+        assert top_category in {
+            "Electronics",
+            "Home Goods",
+            "Sports",
+            "Fashion",
+            "Groceries",
+            "Beauty",
+        }
+        assert 0 < revenue_share < 1
+        assert rfm_mix
+    loyalty_rates = [row[0] for row in rows]
+    assert max(loyalty_rates) - min(loyalty_rates) > 0.3, "segments should differ in loyalty"
+    [(total,)] = query(
+        pipeline_run.serving_db,
+        "select sum(revenue_share) from segment_summary where customer_base = 'shop'",
+    )
+    assert total == pytest.approx(1)
+
+
+def test_mall_reference_partition_on_income_and_spending(tmp_path: Path) -> None:
+    """k=5 on income and spending: the published Mall Customers structure."""
+    run = run_dbt(
+        ["build", "--select", "+segment_summary", "--exclude", "test_type:unit"],
+        tmp_path,
+        dbt_vars={"segment_features": ["annual_income_usd", "spending_score"], "segment_k": 5},
+    )
+    assert run.ok, run.output[-4000:]
+    rows = query(
+        run.build_db,
+        "select persona_name, customer_count, mean_annual_income_usd / 1000, mean_spending_score "
+        "from segment_summary where customer_base = 'mall' order by customer_count desc",
+    )
+    assert [row[1] for row in rows] == [81, 39, 35, 23, 22]
+    expected = [(55.3, 49.5), (86.5, 82.1), (88.2, 17.1), (26.3, 20.9), (25.7, 79.4)]
+    for (_, _, income, spending), (reference_income, reference_spending) in zip(
+        rows, expected, strict=True
+    ):
+        assert income == pytest.approx(reference_income, abs=3)
+        assert spending == pytest.approx(reference_spending, abs=3)
+    personas = {row[0]: row[2:] for row in rows}
+    assert personas["Luxury Shoppers"][0] > 75
+    assert personas["Impulsive Buyers"][0] < 40 and personas["Impulsive Buyers"][1] > 70
+    assert personas["Budget-Conscious"][0] < 40 and personas["Budget-Conscious"][1] < 35
+
+
+def test_gender_header_variant_drops_in_as_the_seed(tmp_path: Path) -> None:
+    """The widespread copy (`Gender`, unpadded ids) replaces the seed file unchanged."""
+    project = copy_project(tmp_path / "project")
+    original = (SEEDS / "mall_customers.csv").read_text(encoding="utf-8").split("\r\n")
+    header = original[0].replace("Genre", "Gender")
+    body = [line.split(",", 1) for line in original[1:]]
+    variant = [header] + [f"{int(customer_id)},{rest}" for customer_id, rest in body]
+    (project / "seeds" / "mall_customers.csv").write_text("\n".join(variant) + "\n")
+    run = run_dbt(
+        ["build", "--select", "+int_customers_featurized", "--exclude", "test_type:unit"],
+        tmp_path / "work",
+        project_dir=project,
+    )
+    assert run.ok, run.output[-4000:]
+    genders = dict(
+        query(
+            run.build_db,
+            "select gender, count(*) from int_customers_featurized "
+            "where customer_base = 'mall' group by gender",
+        )
+    )
+    assert genders == {"female": 112, "male": 88}
+    assert query(
+        run.build_db,
+        "select count(*) from int_customers_featurized where customer_base = 'mall' "
+        "and customer_id = '1'",
+    ) == [(1,)]
+
+
+def test_two_runs_publish_identical_marts(pipeline_run: Run, tmp_path: Path) -> None:
+    second = run_pipeline(tmp_path)
+    assert second.ok, second.output[-4000:]
+    assert mart_contents(second.serving_db, MARTS) == mart_contents(pipeline_run.serving_db, MARTS)
+    for mart in MARTS:
+        first_file = (pipeline_run.parquet_dir / f"{mart}.parquet").read_bytes()
+        assert (second.parquet_dir / f"{mart}.parquet").read_bytes() == first_file, mart
+
+
+def test_docs_generate_shows_the_lineage(pipeline_run: Run) -> None:
+    run = run_dbt(["docs", "generate"], pipeline_run.work)
+    assert run.ok, run.output[-4000:]
+    catalog = (pipeline_run.work / "target" / "catalog.json").read_text()
+    manifest = (pipeline_run.work / "target" / "manifest.json").read_text()
+    assert "model.customer_segmentation.customer_segments" in catalog
+    assert '"exposure.customer_segmentation.' in manifest or "exposures" in manifest
