@@ -231,7 +231,7 @@ def test_segment_summary_has_behaviour_for_the_shop_base(pipeline_run: Run) -> N
 def test_mall_reference_partition_on_income_and_spending(tmp_path: Path) -> None:
     """k=5 on income and spending: the published Mall Customers structure."""
     run = run_dbt(
-        ["build", "--select", "+segment_summary", "--exclude", "test_type:unit"],
+        ["build", "--select", "+segment_summary", "--indirect-selection", "cautious"],
         tmp_path,
         dbt_vars={"segment_features": ["annual_income_usd", "spending_score"], "segment_k": 5},
     )
@@ -257,13 +257,13 @@ def test_mall_reference_partition_on_income_and_spending(tmp_path: Path) -> None
 def test_gender_header_variant_drops_in_as_the_seed(tmp_path: Path) -> None:
     """The widespread copy (`Gender`, unpadded ids) replaces the seed file unchanged."""
     project = copy_project(tmp_path / "project")
-    original = (SEEDS / "mall_customers.csv").read_text(encoding="utf-8").split("\r\n")
+    original = (SEEDS / "mall_customers.csv").read_text(encoding="utf-8").splitlines()
     header = original[0].replace("Genre", "Gender")
     body = [line.split(",", 1) for line in original[1:]]
     variant = [header] + [f"{int(customer_id)},{rest}" for customer_id, rest in body]
     (project / "seeds" / "mall_customers.csv").write_text("\n".join(variant) + "\n")
     run = run_dbt(
-        ["build", "--select", "+int_customers_featurized", "--exclude", "test_type:unit"],
+        ["build", "--select", "+int_customers_featurized", "--indirect-selection", "cautious"],
         tmp_path / "work",
         project_dir=project,
     )

@@ -45,7 +45,7 @@ customer_orders as (
         customer_id,
         count(distinct order_id) as order_count,
         count(*) as order_line_count,
-        sum(amount_usd) as monetary_value_usd,
+        round(sum(amount_usd), 2) as monetary_value_usd,
         min(order_date) as first_order_date,
         max(order_date) as last_order_date
     from valid_lines
@@ -56,17 +56,21 @@ category_spend as (
     select
         customer_id,
         product_category,
-        sum(amount_usd) as category_spend_usd
+        round(sum(amount_usd), 2) as category_spend_usd
     from valid_lines
     group by customer_id, product_category
 ),
 
--- Ties go to the alphabetically first category, so the result is deterministic.
+-- Ties go to the alphabetically first category, so the result is deterministic. Money is
+-- rounded to the cent and shares to 9 decimals, so that floating-point sums taken in a
+-- different order (parallel aggregation) give the same published values.
 favourite_categories as (
     select
         customer_id,
         product_category as favourite_category,
-        category_spend_usd / sum(category_spend_usd) over (partition by customer_id) as favourite_category_spend_share
+        round(
+            category_spend_usd / sum(category_spend_usd) over (partition by customer_id), 9
+        ) as favourite_category_spend_share
     from category_spend
     qualify row_number() over (partition by customer_id order by category_spend_usd desc, product_category asc) = 1
 ),

@@ -32,7 +32,7 @@ category_totals as (
         order_lines.product_category,
         count(distinct order_lines.order_id) as order_count,
         count(*) as order_line_count,
-        sum(order_lines.amount_usd) as revenue_usd
+        round(sum(order_lines.amount_usd), 2) as revenue_usd
     from segmented_customers
     inner join order_lines
         on segmented_customers.customer_id = order_lines.customer_id
@@ -48,11 +48,10 @@ final as (
         product_category,
         order_count,
         order_line_count,
-        round(revenue_usd, 2) as revenue_usd,
-        revenue_usd / sum(revenue_usd) over (partition by customer_base, segment_id) as revenue_share,
-        order_line_count / sum(order_line_count) over (
-            partition by customer_base, segment_id
-        ) as order_line_share
+        revenue_usd,
+        round(revenue_usd / sum(revenue_usd) over (partition by customer_base, segment_id), 9) as revenue_share,
+        round(order_line_count / sum(order_line_count) over (partition by customer_base, segment_id), 9)
+            as order_line_share
     from category_totals
 )
 

@@ -43,7 +43,7 @@ profiles as (
         avg(recency_days) as mean_recency_days,
         avg(order_count) as mean_order_count,
         avg(monetary_value_usd) as mean_monetary_value_usd,
-        sum(monetary_value_usd) as revenue_usd,
+        round(sum(monetary_value_usd), 2) as revenue_usd,
         avg(case when is_loyalty_member then 1.0 else 0.0 end) filter (
             where is_loyalty_member is not null
         ) as loyalty_rate,
@@ -72,7 +72,7 @@ category_revenue as (
         segmented_customers.customer_base,
         segmented_customers.segment_id,
         order_lines.product_category,
-        sum(order_lines.amount_usd) as category_revenue_usd
+        round(sum(order_lines.amount_usd), 2) as category_revenue_usd
     from segmented_customers
     inner join order_lines
         on segmented_customers.customer_id = order_lines.customer_id
@@ -139,8 +139,8 @@ final as (
         top_categories.top_product_category,
         rfm_mixes.rfm_segment_mix,
         profiles.customer_count,
-        profiles.customer_count / sum(profiles.customer_count) over (
-            partition by profiles.customer_base
+        round(
+            profiles.customer_count / sum(profiles.customer_count) over (partition by profiles.customer_base), 9
         ) as customer_share,
         round(profiles.mean_age, 6) as mean_age,
         profiles.median_age,
@@ -157,9 +157,10 @@ final as (
         round(profiles.mean_order_count, 6) as mean_order_count,
         round(profiles.mean_monetary_value_usd, 2) as mean_monetary_value_usd,
         round(profiles.revenue_usd, 2) as revenue_usd,
-        profiles.revenue_usd / nullif(sum(profiles.revenue_usd) over (
-            partition by profiles.customer_base
-        ), 0) as revenue_share,
+        round(
+            profiles.revenue_usd / nullif(sum(profiles.revenue_usd) over (partition by profiles.customer_base), 0),
+            9
+        ) as revenue_share,
         profiles.outlier_count
     from profiles
     left join personas
