@@ -11,7 +11,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROJECT_DIR := $(CURDIR)
 
-.PHONY: run publish report bench test lint format docs seeds data clean lock venv
+.PHONY: run publish report bench test browser lint format docs seeds data clean lock venv
 
 ## The virtual environment, created from the pinned lock when missing or when the lock changes.
 $(BIN)/.installed: requirements.lock
@@ -36,9 +36,16 @@ publish: venv
 report: venv
 	$(BIN)/python scripts/build_report.py
 
-## The whole test suite: linters, then pytest (which drives dbt on throw-away databases).
-test: venv lint
-	$(BIN)/python -m pytest
+## The whole test suite: linters, then pytest (which drives dbt on throw-away databases,
+## two workers), including the browser test of the report in Debian's Chromium.
+test: venv lint browser
+	$(BIN)/python -m pytest -n 2
+
+## Debian's Chromium for the browser test, installed when missing (needs root, as in CI).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+		else echo "Chromium is missing: install Debian's chromium package for the browser test."; fi; }
 
 lint: venv
 	$(BIN)/ruff check .

@@ -1,0 +1,445 @@
+"""Tests of the offline segment report (scripts/build_report.py).
+
+Pure functions on small frames, the report built from the project's own marts (DuckDB file
+and Parquet folder), and the page itself in headless Chromium: every chart drawn, no console
+error, every persona shown, and not a single network request.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+SCRIPT = PROJECT_DIR / "scripts" / "build_report.py"
+CATALOG = PROJECT_DIR / "seeds" / "persona_catalog.csv"
+MARTS = (
+    "segment_summary",
+    "customer_segments",
+    "segment_centroids",
+    "segment_diagnostics",
+    "segment_category_mix",
+    "rejected_rows",
+    "source_row_counts",
+    "segmentation_runs",
+)
+EXTERNAL_REFERENCE = re.compile(
+    r"""(?:src|href)\s*=\s*["']?\s*https?:|@import|url\(\s*["']?\s*https?:""", re.IGNORECASE
+)
+HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+
+
+def _load_report_module():
+    spec = importlib.util.spec_from_file_location("build_report", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class builds
+    spec.loader.exec_module(module)
+    return module
+
+
+report = _load_report_module()
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+# --------------------------------------------------------------------------------------------
+# Fixtures
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built_report(
+    built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, int]:
+    """The report of the project's own build, from the DuckDB file; (path, charts emitted)."""
+    out = tmp_path_factory.mktemp("report") / "segments.html"
+    charts = report.build_report(out, database=built_warehouse)
+    return out, charts
+
+
+@pytest.fixture(scope="module")
+def summary(built_warehouse: Path) -> pd.DataFrame:
+    with duckdb.connect(str(built_warehouse), read_only=True) as connection:
+        return connection.execute("select * from segment_summary").df()
+
+
+@pytest.fixture
+def customers_db() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory customer_segments of 30,000 rows over two bases (20,000 and 10,000)."""
+    connection = duckdb.connect()
+    connection.execute(
+        """
+        create table customer_segments as
+        select
+            case when i % 3 = 0 then 'shop' else 'mall' end as customer_base,
+            'C' || i::varchar as customer_id,
+            (i % 4 + 1)::integer as segment_id,
+            'seg-' || (i % 4 + 1)::varchar as segment_key,
+            'Persona ' || (i % 4 + 1)::varchar as persona_name,
+            case when i % 2 = 0 then 'female' else 'male' end as gender,
+            (18 + i % 60)::double as age,
+            (20000 + (i * 37) % 150000)::double as annual_income_usd,
+            (1 + i % 100)::double as spending_score
+        from range(30000) as r(i)
+        """
+    )
+    yield connection
+    connection.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Colours
+# --------------------------------------------------------------------------------------------
+
+
+def test_catalog_personas_match_the_seed() -> None:
+    with CATALOG.open(newline="", encoding="utf-8") as handle:
+        names = [row["persona_name"] for row in csv.DictReader(handle)]
+    assert tuple(names) == report.CATALOG_PERSONAS
+    assert set(report.PERSONA_COLOURS) == set(names)
+
+
+def test_colour_map_gives_one_stable_colour_per_persona() -> None:
+    catalog = list(report.CATALOG_PERSONAS)
+    colours = report.persona_colour_map(catalog)
+    assert len(set(colours.values())) == len(catalog), "two personas share a colour"
+    assert all(HEX_COLOUR.match(colour) for colour in colours.values())
+    # Independent of order, duplicates and of which other personas are present.
+    shuffled = [*reversed(catalog), catalog[0], "Mixed Segment 2"]
+    again = report.persona_colour_map(shuffled)
+    assert {name: again[name] for name in catalog} == colours
+    assert report.persona_colour_map(catalog[2:4]) == {name: colours[name] for name in catalog[2:4]}
+    # Fallback names: deterministic, and never a catalog colour.
+    mixed = [f"Mixed Segment {n}" for n in range(1, len(report.FALLBACK_COLOURS) + 1)]
+    fallback = report.persona_colour_map(mixed)
+    assert len(set(fallback.values())) == len(mixed)
+    assert not set(fallback.values()) & set(colours.values())
+    assert report.persona_colour("Mixed Segment 3") == report.persona_colour("Mixed Segment 3")
+    assert report.persona_colour("Night Owls") == report.persona_colour("Night Owls")
+    assert report.persona_order(shuffled)[: len(catalog)] == catalog
+
+
+def test_every_chart_gives_a_persona_its_own_colour(built_warehouse: Path) -> None:
+    with report.connect_marts(database=built_warehouse) as connection:
+        data = report.load_report_data(connection, "test", per_base=300)
+    personas = set(data.summary["persona_name"])
+    checked = 0
+    for base in data.summary["customer_base"].unique():
+        for chart in report.base_charts(data, base):
+            for figure in (chart.figure, chart.fallback):
+                for trace in figure.data if figure is not None else ():
+                    persona = trace.legendgroup or trace.name
+                    if persona in personas and trace.marker.color is not None:
+                        assert trace.marker.color == report.persona_colour(persona), chart.title
+                        checked += 1
+    assert checked > 0
+
+
+# --------------------------------------------------------------------------------------------
+# Cards, sample, rules
+# --------------------------------------------------------------------------------------------
+
+
+def test_every_persona_of_the_summary_gets_a_card(summary: pd.DataFrame) -> None:
+    for base, rows in summary.groupby("customer_base"):
+        cards = report.segment_cards_html(summary, str(base))
+        assert cards.count('class="card"') == len(rows)
+        for segment in rows.itertuples(index=False):
+            assert f'data-segment-key="{segment.segment_key}"' in cards
+            assert f'data-persona="{segment.persona_name}"' in cards
+            if not pd.isna(segment.marketing_channel):
+                assert str(segment.marketing_channel) in cards
+
+
+def test_a_persona_outside_the_catalog_still_gets_a_card() -> None:
+    summary = pd.DataFrame(
+        {
+            "customer_base": ["mall", "mall"],
+            "segment_id": [1, 2],
+            "segment_key": ["mall-1", "mall-2"],
+            "persona_name": ["Luxury Shoppers", "Mixed Segment 2"],
+            "persona_description": ["Rich.", None],
+            "marketing_channel": ["Social media.", None],
+            "product_strategy": ["Premium lines.", None],
+            "engagement_action": ["Top tier.", None],
+            "customer_count": [30, 10],
+            "customer_share": [0.75, 0.25],
+            "mean_age": [30.0, 50.0],
+            "mean_annual_income_usd": [90000.0, 40000.0],
+            "mean_spending_score": [80.0, 30.0],
+            "female_share": [0.5, 0.4],
+            "male_share": [0.5, 0.6],
+            "loyalty_rate": [None, None],
+            "top_product_category": [None, None],
+            "outlier_count": [1, 0],
+        }
+    )
+    cards = report.segment_cards_html(summary, "mall")
+    assert cards.count('class="card"') == 2
+    assert "Mixed Segment 2" in cards and "No recommendation" in cards
+    assert "not recorded for this base" in cards
+    assert report.persona_colour("Mixed Segment 2") in cards
+
+
+def test_centres_are_centroids_or_else_segment_means() -> None:
+    summary = pd.DataFrame(
+        {
+            "customer_base": ["shop", "shop"],
+            "segment_key": ["shop-1", "shop-2"],
+            "persona_name": ["Luxury Shoppers", "Budget-Conscious"],
+            "mean_annual_income_usd": [150000.0, 30000.0],
+            "mean_spending_score": [80.0, 20.0],
+        }
+    )
+    centroids = pd.DataFrame(
+        {
+            "customer_base": ["shop"] * 4,
+            "segment_key": ["shop-1", "shop-1", "shop-2", "shop-2"],
+            "persona_name": ["Luxury Shoppers"] * 2 + ["Budget-Conscious"] * 2,
+            "feature_name": ["annual_income_usd", "spending_score"] * 2,
+            "centroid_raw": [149000.0, 79.0, 31000.0, 21.0],
+        }
+    )
+    features = ["annual_income_usd", "spending_score"]
+    centres, from_model = report.segment_centres(summary, centroids, "shop", features)
+    assert from_model
+    assert centres.set_index("segment_key").loc["shop-1", "spending_score"] == 79.0
+    # Clustered on other features: the segment means stand in for the centres.
+    others = centroids.assign(feature_name=["age", "family_size"] * 2)
+    centres, from_model = report.segment_centres(summary, others, "shop", features)
+    assert not from_model
+    assert centres.set_index("segment_key").loc["shop-1", "spending_score"] == 80.0
+
+
+def test_sample_is_bounded_and_deterministic(
+    customers_db: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    sample = report.sample_customers(customers_db, ["mall", "shop"], per_base=500)
+    assert sample.groupby("customer_base").size().to_dict() == {"mall": 500, "shop": 500}
+    assert sample["customer_id"].is_unique
+    again = report.sample_customers(customers_db, ["mall", "shop"], per_base=500)
+    assert again["customer_id"].tolist() == sample["customer_id"].tolist()
+    # A base smaller than the bound comes back whole.
+    everything = report.sample_customers(customers_db, ["shop"], per_base=50_000)
+    assert len(everything) == 10_000
+    # The same customers from a Parquet folder.
+    customers_db.execute(
+        f"copy customer_segments to '{tmp_path / 'customer_segments.parquet'}' (format parquet)"
+    )
+    with report.connect_marts(parquet_dir=tmp_path) as parquet:
+        from_parquet = report.sample_customers(parquet, ["mall", "shop"], per_base=500)
+    assert from_parquet["customer_id"].tolist() == sample["customer_id"].tolist()
+
+
+def test_report_data_reads_at_most_the_sample(built_warehouse: Path, summary: pd.DataFrame) -> None:
+    with report.connect_marts(database=built_warehouse) as connection:
+        data = report.load_report_data(connection, "test", per_base=100)
+    sizes = data.sample.groupby("customer_base").size()
+    counts = summary.groupby("customer_base")["customer_count"].sum()
+    for base, count in counts.items():
+        assert sizes[base] == min(100, count)
+
+
+def test_failed_rules_are_split_and_counted() -> None:
+    rejected = pd.DataFrame(
+        {
+            "source_name": ["orders", "orders", "orders", "shop_customers"],
+            "failed_rules": [
+                "customer_rejected, duplicate_order_line",
+                "customer_rejected",
+                "future_order_date",
+                "implausible_age, work_experience_impossible_for_age",
+            ],
+        }
+    )
+    expected = {
+        ("orders", "customer_rejected"): 2,
+        ("orders", "duplicate_order_line"): 1,
+        ("orders", "future_order_date"): 1,
+        ("shop_customers", "implausible_age"): 1,
+        ("shop_customers", "work_experience_impossible_for_age"): 1,
+    }
+
+    with duckdb.connect() as connection:
+        connection.register("rejected_rows", rejected)
+        counted = report.rejections_by_rule(connection)
+    assert {(row.source_name, row.rule): row.row_count for row in counted.itertuples()} == expected
+
+
+# --------------------------------------------------------------------------------------------
+# The report file
+# --------------------------------------------------------------------------------------------
+
+
+def test_report_builds_the_same_from_duckdb_and_parquet(
+    built_warehouse: Path, built_report: tuple[Path, int], summary: pd.DataFrame, tmp_path: Path
+) -> None:
+    from_db, charts = built_report
+    folder = tmp_path / "marts"
+    folder.mkdir()
+    with duckdb.connect(str(built_warehouse), read_only=True) as connection:
+        present = {name for (name,) in connection.execute("show tables").fetchall()}
+        runs = connection.execute("select run_id from segmentation_runs").fetchall()
+        # Every mart but the optional run metadata, which the report must do without.
+        for mart in MARTS:
+            if mart in present and mart != "segmentation_runs":
+                path = folder / f"{mart}.parquet"
+                connection.execute(f"copy (select * from {mart}) to '{path}' (format parquet)")
+    out = tmp_path / "from-parquet.html"
+    assert report.main(["--parquet-dir", str(folder), "--out", str(out)]) == 0
+    for html_path in (from_db, out):
+        text = html_path.read_text(encoding="utf-8")
+        assert f'data-chart-count="{charts}"' in text
+        assert text.count('class="figure-spec"') == charts
+        for persona in summary["persona_name"].unique():
+            assert persona in text
+        assert text.count("* plotly.js v") == 1, "plotly.js must be inlined exactly once"
+    assert f"run {runs[0][0][:8]}" in from_db.read_text(encoding="utf-8")
+    assert "not recorded (no segmentation_runs mart)" in out.read_text(encoding="utf-8")
+
+
+def test_report_file_references_nothing_outside_itself(built_report: tuple[Path, int]) -> None:
+    text = built_report[0].read_text(encoding="utf-8")
+    assert EXTERNAL_REFERENCE.findall(text) == []
+    assert "<link" not in text.lower()
+    assert text.count("<script") == text.count("</script>")
+
+
+# --------------------------------------------------------------------------------------------
+# The page in headless Chromium
+# --------------------------------------------------------------------------------------------
+
+DRAWN_CHARTS = """
+() => Array.from(document.querySelectorAll('.js-plotly-plot')).map((plot) => {
+  const svg = plot.querySelector('svg.main-svg');
+  const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+  const canvases = Array.from(plot.querySelectorAll('.gl-container canvas'))
+    .filter((canvas) => canvas.width > 0 && canvas.height > 0);
+  return {
+    id: plot.id,
+    width: box.width,
+    height: box.height,
+    traces: plot.querySelectorAll('g.trace').length,
+    canvases: canvases.length,
+  };
+})
+"""
+
+
+def _chromium() -> str:
+    """The system Chromium, or skip (fail in CI) when it or playwright is missing."""
+    missing = None
+    if not Path(report.CHROMIUM_PATH).exists():
+        missing = f"{report.CHROMIUM_PATH} not found (Debian package `chromium`)"
+    elif importlib.util.find_spec("playwright") is None:
+        missing = "the playwright Python package is not installed"
+    if missing:
+        if _in_ci():
+            pytest.fail(f"browser test cannot run in CI: {missing}")
+        pytest.skip(f"browser test skipped outside CI: {missing}")
+    return report.CHROMIUM_PATH
+
+
+def test_missing_chromium_skips_locally_but_fails_in_ci(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(report, "CHROMIUM_PATH", str(tmp_path / "no-chromium"))
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        _chromium()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception):
+        _chromium()
+
+
+@pytest.mark.parametrize("webgl", ["as-available", "disabled"])
+def test_report_page_in_chromium(
+    built_report: tuple[Path, int], summary: pd.DataFrame, tmp_path: Path, webgl: str
+) -> None:
+    executable = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    html_path, charts = built_report
+    url = html_path.resolve().as_uri()
+    args = list(report.CHROMIUM_ARGS)
+    if webgl == "disabled":
+        args.append("--disable-3d-apis")  # forces the static stand-in of the 3D chart
+
+    errors: list[str] = []
+    external: list[str] = []
+
+    def record(request_url: str) -> bool:
+        local = request_url == url or request_url.startswith(("data:", "blob:"))
+        if not local:
+            external.append(request_url)
+        return local
+
+    def route(route, request) -> None:
+        if record(request.url):
+            route.continue_()
+        else:
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=args)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context.route("**/*", route)
+            page = context.new_page()
+            page.on(
+                "console",
+                lambda message: errors.append(message.text) if message.type == "error" else None,
+            )
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("request", lambda request: record(request.url))
+            page.goto(url)
+            page.wait_for_function(
+                "document.body.dataset.chartsDrawn !== undefined", timeout=60_000
+            )
+
+            assert errors == []
+            declared = int(page.get_attribute("body", "data-chart-count") or -1)
+            drawn = page.evaluate(DRAWN_CHARTS)
+            assert declared == charts == len(drawn)
+            assert int(page.get_attribute("body", "data-charts-drawn") or -1) == charts
+            for chart in drawn:
+                assert chart["width"] > 0 and chart["height"] > 0, chart
+                assert chart["traces"] > 0 or chart["canvases"] > 0, chart
+
+            has_webgl = page.get_attribute("body", "data-webgl") == "yes"
+            fallbacks = page.locator("figure.is-fallback").count()
+            bases = summary["customer_base"].nunique()
+            if webgl == "disabled":
+                assert not has_webgl
+            assert fallbacks == (0 if has_webgl else bases)
+            if has_webgl:
+                assert sum(chart["canvases"] > 0 for chart in drawn) == bases
+
+            text = page.inner_text("body")
+            for persona in summary["persona_name"].unique():
+                assert persona in text
+
+            screenshot = tmp_path / f"report-webgl-{webgl}.png"
+            page.screenshot(path=str(screenshot), full_page=True)
+            assert screenshot.stat().st_size > 10_000
+            assert external == []
+
+            # The recorder itself works: a request to the network is caught.
+            probe = context.new_page()
+            probe.evaluate("fetch('https://example.invalid/probe').catch(() => null)")
+            probe.wait_for_timeout(200)
+            assert external == ["https://example.invalid/probe"]
+        finally:
+            browser.close()
