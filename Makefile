@@ -14,9 +14,10 @@ export DBT_PROJECT_DIR := $(CURDIR)
 .PHONY: run publish report bench test browser lint format docs seeds data clean lock venv
 
 ## The virtual environment, created from the pinned lock when missing or when the lock changes.
-$(BIN)/.installed: requirements.lock
+$(BIN)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 venv: $(BIN)/.installed
@@ -76,7 +77,7 @@ data: venv
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/pip install --quiet -r requirements.in
-	(echo "# Pinned by \`make lock\` from requirements.in (pip freeze of a fresh Python 3.11 venv)."; .lock-venv/bin/pip freeze | sort -f) > requirements.lock
+	(echo "# Pinned by \`make lock\` from requirements.in (pip freeze of a fresh Python 3.11 venv)."; .lock-venv/bin/pip freeze --all --exclude pip --exclude setuptools | sort -f) > requirements.lock
 	rm -rf .lock-venv
 
 clean:

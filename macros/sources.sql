@@ -91,3 +91,14 @@
         {{ exceptions.raise_compiler_error(label ~ ": the file has a header but no rows.") }}
     {%- endif -%}
 {% endmacro %}
+
+
+{% macro numbered_source_rows(seed_name) -%}
+    {#- Every raw row of a source with its 1-based position in read order and its raw values
+        as JSON text; the original columns follow. -#}
+    select
+        row_number() over () as source_row_number,
+        to_json(raw_row)::varchar as raw_record,
+        raw_row.*
+    from {{ customer_source(seed_name) }} as raw_row
+{%- endmacro %}

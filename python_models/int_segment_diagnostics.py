@@ -1,41 +1,13 @@
 """KMeans diagnostics per customer base and k (inertia, silhouette, CH, DB, chosen k).
 
-The segmentation logic lives in ``segmentation/engine.py`` at the project root;
-this model only reads its inputs and settings and hands them to the engine.
+The segmentation logic lives in the ``segmentation`` package (installed into the
+project environment); this model only reads its inputs and settings and hands
+them to the engine.
 """
-
-import importlib.util
-import os
-import sys
-
-
-def _make_engine_importable():
-    """Put the dbt project root on sys.path so ``segmentation`` can be imported.
-
-    dbt-duckdb runs Python models in-process from a temporary file, so the
-    project root is taken from dbt's --project-dir flag, else the working
-    directory (dbt is started from the project root).
-    """
-    if importlib.util.find_spec("segmentation") is not None:
-        return
-    candidates = []
-    try:
-        from dbt.flags import get_flags
-
-        candidates.append(getattr(get_flags(), "PROJECT_DIR", None))
-    except Exception:  # dbt flags are optional context
-        pass
-    candidates.append(os.getcwd())
-    for candidate in candidates:
-        if candidate and os.path.isfile(os.path.join(candidate, "segmentation", "engine.py")):
-            sys.path.insert(0, os.path.abspath(candidate))
-            return
-    raise ImportError(f"cannot find segmentation/engine.py under any of {candidates}")
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    _make_engine_importable()
     from segmentation.engine import (
         combine_diagnostics,
         customer_bases,

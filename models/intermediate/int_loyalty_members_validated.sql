@@ -5,20 +5,12 @@ memberships as (
     select * from {{ ref('stg_shop__loyalty_members') }}
 ),
 
-shop_customers as (
-    select
-        customer_id,
-        is_valid
-    from {{ ref('int_customers_validated') }}
-    where customer_base = 'shop' and customer_id is not null
-),
-
 known_customers as (
     select
         customer_id,
-        bool_and(is_valid) as is_customer_valid
-    from shop_customers
-    group by customer_id
+        is_customer_valid
+    from {{ ref('int_customer_ids_resolved') }}
+    where customer_base = 'shop'
 ),
 
 -- A customer holds one membership: the first row in read order counts.

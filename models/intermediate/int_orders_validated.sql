@@ -6,21 +6,12 @@ order_lines as (
     select * from {{ ref('stg_shop__orders') }}
 ),
 
-shop_customers as (
-    select
-        customer_id,
-        is_valid
-    from {{ ref('int_customers_validated') }}
-    where customer_base = 'shop' and customer_id is not null
-),
-
--- Any id in the customer file is known; it is valid only if every row with that id is.
 known_customers as (
     select
         customer_id,
-        bool_and(is_valid) as is_customer_valid
-    from shop_customers
-    group by customer_id
+        is_customer_valid
+    from {{ ref('int_customer_ids_resolved') }}
+    where customer_base = 'shop'
 ),
 
 -- The first copy of an (order, line) in read order counts; later copies are duplicates.

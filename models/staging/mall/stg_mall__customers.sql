@@ -3,11 +3,7 @@
 with
 
 source as (
-    select
-        row_number() over () as source_row_number,
-        to_json(raw_row)::varchar as raw_record,
-        raw_row.*
-    from {{ customer_source('mall_customers') }} as raw_row
+    {{ numbered_source_rows('mall_customers') }}
 ),
 
 -- The original file calls the gender column "Genre"; a widespread copy calls it "Gender".
