@@ -1767,18 +1767,6 @@ BOOTSTRAP = """
 """
 
 
-def neutralise_library_links(script: str) -> str:
-    """Write the `h` of library string literals such as `href="https://...` as `\\x68`.
-
-    The plotly.js bundle carries attribution links of map tiles this report never draws. The
-    JavaScript escape gives the same string at run time, so nothing changes in the browser,
-    while the file holds no literal external src/href a text audit could mistake for a
-    resource. Valid wherever the sequence can occur in JavaScript: right after `=` and a
-    quote, `\\x68` always sits inside a string, template or regular-expression literal.
-    """
-    return re.sub(r"""\b(src|href)=(["'])http""", r"\1=\2\\x68ttp", script)
-
-
 def render_report(data: ReportData, plotly_js: str, generated_at: datetime) -> tuple[str, int]:
     """The whole page and the number of charts it draws."""
     bases = sorted(data.summary["customer_base"].unique().tolist())
@@ -1849,7 +1837,7 @@ chart for exact values; click a persona in a legend to hide it.</p>
 </main>
 <footer>Customer segments report · generated {generated} · charts drawn with plotly.js, embedded
 in this file.</footer>
-<script>{neutralise_library_links(plotly_js)}</script>
+<script>{plotly_js}</script>
 <script>{bootstrap}</script>
 </body>
 </html>
@@ -1862,8 +1850,11 @@ in this file.</footer>
 # --------------------------------------------------------------------------------------------
 
 
-def take_screenshot(html_path: Path, png_path: Path, width: int = 1280) -> None:
-    """Render the report in headless Chromium and save a full-page PNG."""
+def take_screenshot(
+    html_path: Path, png_path: Path, width: int = 1280, height: int | None = None
+) -> None:
+    """Render the report in headless Chromium and save a PNG: the full page, or its top
+    `height` pixels."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -1875,7 +1866,14 @@ def take_screenshot(html_path: Path, png_path: Path, width: int = 1280) -> None:
             page.goto(html_path.resolve().as_uri())
             page.wait_for_function("document.body.dataset.chartsDrawn !== undefined")
             png_path.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(png_path), full_page=True)
+            if height is None:
+                page.screenshot(path=str(png_path), full_page=True)
+            else:
+                page.screenshot(
+                    path=str(png_path),
+                    full_page=True,
+                    clip={"x": 0, "y": 0, "width": width, "height": height},
+                )
         finally:
             browser.close()
 
@@ -1916,6 +1914,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--screenshot", type=Path, help="also save a full-page PNG of the report (Chromium)"
     )
+    parser.add_argument(
+        "--screenshot-height", type=int, help="keep only the top of the page, in pixels"
+    )
     args = parser.parse_args(argv)
     database = args.database
     if database is None and args.parquet_dir is None:
@@ -1932,7 +1933,7 @@ def main(argv: list[str] | None = None) -> int:
         f"in {time.perf_counter() - started:.1f} s"
     )
     if args.screenshot:
-        take_screenshot(args.out, args.screenshot)
+        take_screenshot(args.out, args.screenshot, height=args.screenshot_height)
         print(f"wrote {args.screenshot}")
     return 0
 
