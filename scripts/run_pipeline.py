@@ -46,7 +46,7 @@ def dbt_executable() -> str:
 
 
 def main(argv: list[str]) -> int:
-    paths = publish.paths_from_environment()
+    paths = publish.locations_from_environment()
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     build = subprocess.run([dbt_executable(), "build", *argv], check=False)
     if build.returncode != 0:
@@ -56,10 +56,13 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return build.returncode
-    manifest = Path(os.environ.get("DBT_TARGET_PATH", "target")) / "manifest.json"
-    run_id, marts = publish.publish(
-        paths["build_db"], paths["serving_db"], paths["parquet_link"], manifest
-    )
+    try:
+        run_id, marts = publish.publish(
+            paths["build_db"], paths["serving_db"], paths["parquet_link"], paths["target_path"]
+        )
+    except publish.PublishRefused as refusal:
+        print(f"\nNot published: {refusal}. " + last_published_run(paths["serving_db"]))
+        return 1
     print(f"\nPublished run {run_id}: {len(marts)} marts to {paths['serving_db']} and Parquet.\n")
     print(show_summary.format_table(show_summary.summary_rows(str(paths["serving_db"]))))
     report = SCRIPTS / "build_report.py"

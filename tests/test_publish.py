@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import Run, query, run_pipeline
+from conftest import PROJECT_DIR, Run, environment, query, run_pipeline
 
 # An old DuckDB client, as BI tools embed; the serving file must open in it.
 DUCKDB_1X = "duckdb==1.1.3"
@@ -61,6 +61,49 @@ def test_failed_build_leaves_the_published_marts_untouched(published: Run) -> No
     assert "nothing was published" in failed.output
     assert "still holds run" in failed.output
     assert published_state(published) == before
+
+
+def publish_again(run: Run, relative: bool = False) -> subprocess.CompletedProcess[str]:
+    """`make publish`: scripts/publish.py with the run's locations (relative to its folder)."""
+    variables = environment(run.work)
+    if relative:
+        for name in ["SEGMENTS_DB_PATH", "SEGMENTS_SERVING_PATH", "SEGMENTS_PARQUET_DIR"]:
+            variables[name] = os.path.relpath(variables[name], run.work)
+        variables["DBT_TARGET_PATH"] = "target"
+    return subprocess.run(
+        [sys.executable, str(PROJECT_DIR / "scripts" / "publish.py")],
+        cwd=run.work,
+        env=variables,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_publish_after_a_failed_build_is_refused(published: Run) -> None:
+    failed = run_pipeline(published.work, dbt_vars={"rejected_share_error_threshold": 0.01})
+    assert not failed.ok
+    before = published_state(published)
+
+    again = publish_again(published)
+
+    assert again.returncode == 1
+    assert "Not published: the last build had" in again.stderr
+    assert published_state(published) == before
+
+
+def test_republishing_keeps_the_folder_readers_may_be_in(published: Run) -> None:
+    first_folder = published.parquet_dir.resolve()
+    for _ in range(2):
+        again = publish_again(published, relative=True)
+        assert again.returncode == 0, again.stderr
+    folders = sorted(path.name for path in published.work.glob("marts-*"))
+    current = published.parquet_dir.resolve()
+    assert len(folders) == 2, folders
+    assert current.name in folders and current != first_folder
+    assert (current / "segment_summary.parquet").exists()
+    [(runs,)] = query(published.serving_db, "select count(*) from segmentation_runs")
+    assert runs == 1
 
 
 def test_bad_setting_is_refused_before_any_model_runs(published: Run) -> None:
