@@ -35,8 +35,26 @@
                 ~ "'; allowed features: " ~ candidate_features() | join(', ')
             ) }}
         {%- endif -%}
+        {%- if feature not in base_features(customer_base) -%}
+            {{ exceptions.raise_compiler_error(
+                "Segment feature '" ~ feature ~ "' is not available for base '" ~ customer_base
+                ~ "' (its file has no such data); available there: "
+                ~ base_features(customer_base) | join(', ')
+                ~ ". Choose features per base with var 'segment_features_by_base'."
+            ) }}
+        {%- endif -%}
     {%- endfor -%}
     {{ return(features) }}
+{% endmacro %}
+
+
+{% macro base_features(customer_base) %}
+    {#- The candidate features a base has data for: the Mall format has only age, income and
+        spending; the shop base has its extra columns and an order history. -#}
+    {%- if customer_base == 'mall' -%}
+        {{ return(['age', 'annual_income_usd', 'spending_score']) }}
+    {%- endif -%}
+    {{ return(candidate_features()) }}
 {% endmacro %}
 
 
@@ -65,19 +83,26 @@
 
 
 {% macro segmentation_settings() %}
-    {#- The settings that shape a run's segments, as recorded in segmentation_runs. -#}
+    {#- Every var that shapes a run's results, as recorded in segmentation_runs; dates as text.
+        orders_cutoff_date_used is the cutoff in force (today's date, UTC, when unset). -#}
     {%- set names = [
+        'mall_customers_path', 'shop_customers_path', 'orders_path', 'loyalty_members_path',
+        'min_customer_age', 'max_customer_age', 'min_working_age', 'max_family_size',
+        'min_spending_score', 'max_spending_score', 'max_annual_income_usd',
+        'rejected_share_error_threshold', 'rejected_share_warn_threshold',
+        'product_categories', 'order_channels', 'orders_cutoff_date', 'rfm_reference_date',
         'segment_features', 'segment_features_by_base', 'segment_k', 'segment_k_min',
         'segment_k_max', 'segment_k_rule', 'segment_scaling', 'random_seed', 'segment_n_init',
         'segment_sample_size', 'silhouette_sample_size', 'outlier_distance_quantile',
-        'min_customer_age', 'max_customer_age', 'min_working_age', 'max_family_size',
-        'min_spending_score', 'max_spending_score', 'rfm_reference_date',
-        'mall_customers_path', 'shop_customers_path', 'orders_path', 'loyalty_members_path',
     ] -%}
     {%- set settings = {} -%}
     {%- for name in names -%}
-        {%- do settings.update({name: var(name, none)}) -%}
+        {%- set value = var(name, none) -%}
+        {%- do settings.update({name: value.strftime('%Y-%m-%d') if value.strftime is defined else value}) -%}
     {%- endfor -%}
+    {%- do settings.update({
+        'orders_cutoff_date_used': settings['orders_cutoff_date'] or run_started_at.strftime('%Y-%m-%d')
+    }) -%}
     {{ return(settings) }}
 {% endmacro %}
 

@@ -33,6 +33,25 @@
                 ) }}
             {%- endif -%}
         {%- endfor -%}
+        {%- if var('random_seed') > 4294967295 -%}
+            {{ exceptions.raise_compiler_error("Var 'random_seed' must be at most 4294967295, got: " ~ var('random_seed')) }}
+        {%- endif -%}
+        {%- for low, high in [
+            ('segment_k_min', 'segment_k_max'), ('min_customer_age', 'max_customer_age'),
+            ('min_spending_score', 'max_spending_score'),
+            ('rejected_share_warn_threshold', 'rejected_share_error_threshold'),
+        ] -%}
+            {%- if var(high) is number and var(low) is number and var(high) < var(low) -%}
+                {{ exceptions.raise_compiler_error(
+                    "Var '" ~ high ~ "' (" ~ var(high) ~ ") is below '" ~ low ~ "' (" ~ var(low) ~ ")."
+                ) }}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- for name in ['rejected_share_error_threshold', 'rejected_share_warn_threshold'] -%}
+            {%- if var(name) is not number or var(name) < 0 or var(name) > 1 -%}
+                {{ exceptions.raise_compiler_error("Var '" ~ name ~ "' must be a share between 0 and 1, got: " ~ var(name)) }}
+            {%- endif -%}
+        {%- endfor -%}
         {%- if var('segment_k_max') < var('segment_k_min') -%}
             {{ exceptions.raise_compiler_error(
                 "Var 'segment_k_max' (" ~ var('segment_k_max') ~ ") is below 'segment_k_min' (" ~ var('segment_k_min') ~ ")."

@@ -16,13 +16,18 @@
 
 
 {% macro sql_date_var(var_name, default_sql) %}
-    {#- A date var (YYYY-MM-DD) as a SQL date literal, or default_sql when the var is null. -#}
+    {#- A date var (YYYY-MM-DD, or a date YAML already parsed) as a SQL date literal, or
+        default_sql when the var is null. A date that does not exist is refused. -#}
     {%- set value = var(var_name, none) -%}
     {%- if value is none or value == '' -%}
-        {{ default_sql }}
-    {%- elif value is string and modules.re.fullmatch("[0-9]{4}-[0-9]{2}-[0-9]{2}", value) -%}
-        date '{{ value }}'
-    {%- else -%}
+        {{ return(default_sql) }}
+    {%- endif -%}
+    {%- set text = value.strftime('%Y-%m-%d') if value.strftime is defined else value -%}
+    {%- if text is not string or not modules.re.fullmatch("[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])", text) -%}
         {{ exceptions.raise_compiler_error("Var '" ~ var_name ~ "' must be a date as YYYY-MM-DD, got: " ~ value) }}
     {%- endif -%}
+    {%- if execute and run_query("select try_cast('" ~ text ~ "' as date) is null").columns[0].values()[0] -%}
+        {{ exceptions.raise_compiler_error("Var '" ~ var_name ~ "' is not a calendar date: " ~ text) }}
+    {%- endif -%}
+    {{ return("date '" ~ text ~ "'") }}
 {% endmacro %}

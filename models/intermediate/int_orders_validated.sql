@@ -1,5 +1,7 @@
 -- Every raw order line, with the names of the validation rules it fails. Valid lines are
 -- counted in the customer's behaviour features; the others go to the rejected_rows mart.
+-- Orders after the cutoff (var orders_cutoff_date; unset: the run's date, UTC) are in the future.
+{%- set orders_cutoff = sql_date_var('orders_cutoff_date', "date '" ~ run_started_at.strftime('%Y-%m-%d') ~ "'") %}
 with
 
 order_lines as (
@@ -55,7 +57,7 @@ checked as (
             case when not known_customers.is_customer_valid then 'customer_rejected' end,
             case when numbered_lines.amount_usd <= 0 then 'non_positive_amount' end,
             case
-                when numbered_lines.order_date > {{ sql_date_var('orders_cutoff_date', 'current_date') }}
+                when numbered_lines.order_date > {{ orders_cutoff }}
                     then 'future_order_date'
             end,
             case
