@@ -119,6 +119,14 @@
 {% endmacro %}
 
 
+{% macro pivoted_centroids(features) -%}
+    {#- From centroid rows (feature_name, centroid_value), one column per feature. -#}
+    {%- for feature in features %}
+        max(centroid_value) filter (where feature_name = '{{ feature }}') as {{ feature }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
 {% macro centroid_vector_lists() -%}
     {#- Per base, its centroids as one list of feature structs in segment order (1..k):
         column `<base>__centroids`, null when the base has no segments. -#}

@@ -38,7 +38,7 @@ def model(dbt, session):
     settings = parse_settings(raw_settings)
     featurized = dbt.ref("int_customers_featurized")
     statistics = dbt.ref("int_feature_statistics").df()
-    catalog = parse_persona_catalog(dbt.ref("persona_catalog").df())
+    catalog = parse_persona_catalog(dbt.ref("stg_reference__personas").df())
     chosen = chosen_k_by_base(dbt.ref("int_segment_diagnostics"))
 
     parts = []

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import PROJECT_DIR, Run, copy_project, mart_contents, query, run_dbt, run_pipeline
 from sklearn.preprocessing import StandardScaler
+
+from segmentation import engine
 
 SEEDS = PROJECT_DIR / "seeds"
 SOURCES = {
@@ -295,7 +298,73 @@ def test_two_runs_publish_identical_marts(pipeline_run: Run, tmp_path: Path) -> 
 def test_docs_generate_shows_the_lineage(pipeline_run: Run) -> None:
     run = run_dbt(["docs", "generate"], pipeline_run.work)
     assert run.ok, run.output[-4000:]
-    catalog = (pipeline_run.work / "target" / "catalog.json").read_text()
-    manifest = (pipeline_run.work / "target" / "manifest.json").read_text()
-    assert "model.customer_segmentation.customer_segments" in catalog
-    assert '"exposure.customer_segmentation.' in manifest or "exposures" in manifest
+    catalog = json.loads((pipeline_run.work / "target" / "catalog.json").read_text())
+    manifest = json.loads((pipeline_run.work / "target" / "manifest.json").read_text())
+    assert "model.customer_segmentation.customer_segments" in catalog["nodes"]
+    report = manifest["exposures"]["exposure.customer_segmentation.segment_report"]
+    assert "model.customer_segmentation.segment_summary" in report["depends_on"]["nodes"]
+    assert (
+        "exposure.customer_segmentation.segments_dashboard"
+        in manifest["child_map"]["model.customer_segmentation.segment_summary"]
+    )
+
+
+def test_sql_assignment_matches_the_engine(pipeline_run: Run) -> None:
+    """Every Mall customer (the whole base is the fitting sample) is assigned by SQL to the
+    centroid the engine's own nearest-centroid function picks."""
+    features = ["age", "annual_income_usd", "spending_score"]
+    customers = query(
+        pipeline_run.build_db,
+        f"select customer_id, {', '.join(f + '_z' for f in features)} "
+        "from int_customers_featurized where customer_base = 'mall' order by customer_id",
+    )
+    centroids = query(
+        pipeline_run.serving_db,
+        "select segment_id, feature_name, centroid_standardised from segment_centroids "
+        "where customer_base = 'mall' order by segment_id",
+    )
+    k = max(row[0] for row in centroids)
+    matrix = np.zeros((k, len(features)))
+    for segment_id, feature, value in centroids:
+        matrix[segment_id - 1, features.index(feature)] = value
+    labels, _, _ = engine.nearest_centroids(np.array([row[1:] for row in customers]), matrix)
+    assigned = dict(
+        query(
+            pipeline_run.serving_db,
+            "select customer_id, segment_id from customer_segments where customer_base = 'mall'",
+        )
+    )
+    assert [assigned[row[0]] for row in customers] == [int(label) + 1 for label in labels]
+
+
+def test_raw_scaling_and_features_per_base(tmp_path: Path) -> None:
+    run = run_dbt(
+        ["build", "--select", "+customer_segments", "--indirect-selection", "cautious"],
+        tmp_path,
+        dbt_vars={
+            "segment_scaling": "none",
+            "segment_k": 4,
+            "segment_features_by_base": {
+                "shop": ["annual_income_usd", "spending_score", "recency_days", "order_count"]
+            },
+        },
+    )
+    assert run.ok, run.output[-4000:]
+    features = dict(
+        query(
+            run.build_db,
+            "select customer_base, list(distinct feature_name order by feature_name) "
+            "from int_segment_centroids where scaling = 'none' group by customer_base",
+        )
+    )
+    assert features == {
+        "mall": ["age", "annual_income_usd", "spending_score"],
+        "shop": ["annual_income_usd", "order_count", "recency_days", "spending_score"],
+    }
+    [(segments, customers, valid)] = query(
+        run.build_db,
+        "select count(distinct segment_key), count(*), "
+        "(select count(*) from int_customers_featurized) from customer_segments",
+    )
+    assert segments == 8
+    assert customers == valid

@@ -23,10 +23,7 @@ segment_centroids as (
     select
         customer_base,
         segment_id,
-        {%- for feature in all_segment_features() %}
-            max(centroid_value) filter (where feature_name = '{{ feature }}') as {{ feature }},
-        {%- endfor %}
-        count(*) as feature_count
+        {{ pivoted_centroids(all_segment_features()) }}
     from centroids
     group by customer_base, segment_id
 ),

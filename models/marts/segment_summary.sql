@@ -12,7 +12,7 @@ personas as (
         marketing_channel,
         product_strategy,
         engagement_action
-    from {{ ref('persona_catalog') }}
+    from {{ ref('stg_reference__personas') }}
 ),
 
 order_lines as (
@@ -106,6 +106,13 @@ rfm_counts as (
     group by customer_base, segment_id, rfm_segment
 ),
 
+rfm_shares as (
+    select
+        *,
+        sum(rfm_customer_count) over (partition by customer_base, segment_id) as segment_total
+    from rfm_counts
+),
+
 -- e.g. 'Champions 31%, Loyal Customers 22%, ...', largest first.
 rfm_mixes as (
     select
@@ -116,12 +123,7 @@ rfm_mixes as (
             ', '
             order by rfm_customer_count desc, rfm_segment asc
         ) as rfm_segment_mix
-    from (
-        select
-            *,
-            sum(rfm_customer_count) over (partition by customer_base, segment_id) as segment_total
-        from rfm_counts
-    ) as rfm_shares
+    from rfm_shares
     group by customer_base, segment_id
 ),
 

@@ -8,13 +8,15 @@ source as (
 
 -- The original file calls the gender column "Genre"; a widespread copy calls it "Gender".
 -- Matching by name against an empty template makes whichever is absent a null column.
+header_template as (
+    select
+        null::varchar as genre,
+        null::varchar as gender
+    where false
+),
+
 header_aligned as (
-    select * from (
-        select
-            null::varchar as genre,
-            null::varchar as gender
-        where false
-    ) as header_template
+    select * from header_template
     union all by name
     select * from source
 ),
