@@ -24,11 +24,13 @@
 
 
 {% macro feature_aggregates(features) -%}
-    {#- count, mean, population stddev, min and max of each feature: `<feature>__<measure>`. -#}
+    {#- count, mean, population stddev, min and max of each feature: `<feature>__<measure>`.
+        Mean and stddev are rounded to 9 decimals, so that parallel floating-point sums taken
+        in a different order give the same standardisation run after run. -#}
     {%- for feature in features %}
         count({{ feature }}) as {{ feature }}__count,
-        avg({{ feature }}) as {{ feature }}__mean,
-        stddev_pop({{ feature }}) as {{ feature }}__stddev,
+        round(avg({{ feature }}), 9) as {{ feature }}__mean,
+        round(stddev_pop({{ feature }}), 9) as {{ feature }}__stddev,
         min({{ feature }}) as {{ feature }}__min,
         max({{ feature }}) as {{ feature }}__max{{ "," if not loop.last }}
     {%- endfor %}
