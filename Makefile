@@ -73,6 +73,12 @@ seeds: venv
 data: venv
 	$(BIN)/python scripts/generate_data.py scale --rows $(ROWS) --format $(FORMAT) --out $(DATA_DIR) --with-orders
 
+## Benchmark: the notebook approach against the whole `dbt build` on the same generated file
+## (1M and 10M customers by default; e.g. `make bench SIZES=1000000`). Writes BENCHMARKS.md.
+SIZES ?= 1000000,10000000
+bench: venv
+	$(BIN)/python scripts/bench.py --sizes $(SIZES)
+
 ## Re-pin requirements.lock from requirements.in in a fresh environment.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

@@ -17,6 +17,6 @@
 
 {% macro quintile_score(rank, total) -%}
     {#- 1-5 score from a peer-inclusive rank (1..total): ceil(5 * rank / total) in integers;
-        null for customers without orders. -#}
-    case when has_orders then ((5 * {{ rank }} + {{ total }} - 1) // {{ total }})::integer end
+        null where the rank is null (customers without orders are not ranked). -#}
+    ((5 * {{ rank }} + {{ total }} - 1) // {{ total }})::integer
 {%- endmacro %}

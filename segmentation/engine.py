@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import sklearn
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
 from sklearn.metrics import (
@@ -85,6 +86,9 @@ SETTLE_MAX_ITER = 300
 #: thread keeps floating-point reductions in a fixed order and avoids
 #: oversubscription when dbt runs other models on the remaining cores.
 COMPUTE_THREADS = 1
+#: Memory (MB) scikit-learn may use for one block of pairwise distances when it
+#: scores a silhouette; the whole matrix of a 10,000-row sample would take 800 MB.
+SILHOUETTE_WORKING_MEMORY_MB = 64
 
 #: Sample columns that make up a segment profile for persona matching (always
 #: these three, whatever features were clustered) ...
@@ -441,6 +445,11 @@ def canonical_order(centroids: FloatArray) -> IntArray:
     return np.lexsort(keys).astype(np.int64)
 
 
+def _nearest_labels(X: FloatArray, centroids: FloatArray) -> IntArray:
+    """The labels of :func:`nearest_centroids` alone (no square roots, no second distance)."""
+    return np.argmin(_squared_distances(X, centroids), axis=1).astype(np.int64)
+
+
 def _member_means(X: FloatArray, labels: IntArray, previous: FloatArray) -> FloatArray:
     centroids = previous.copy()
     for j in range(previous.shape[0]):
@@ -456,10 +465,10 @@ def settle_partition(X: FloatArray, centroids: FloatArray) -> tuple[FloatArray, 
     The result is a fixed point: every centroid is the mean of its members and
     every row is labelled with its nearest centroid.
     """
-    labels, _, _ = nearest_centroids(X, centroids)
+    labels = _nearest_labels(X, centroids)
     for _ in range(SETTLE_MAX_ITER):
         centroids = _member_means(X, labels, centroids)
-        new_labels, _, _ = nearest_centroids(X, centroids)
+        new_labels = _nearest_labels(X, centroids)
         if np.array_equal(new_labels, labels):
             break
         labels = new_labels
@@ -508,7 +517,11 @@ def partition_metrics(
     if not 2 <= n_labels <= len(X) - 1:
         return metrics
     # A ValueError means the silhouette sample drew a single segment: left undefined.
-    with contextlib.suppress(ValueError), threadpool_limits(limits=COMPUTE_THREADS):
+    with (
+        contextlib.suppress(ValueError),
+        threadpool_limits(limits=COMPUTE_THREADS),
+        sklearn.config_context(working_memory=SILHOUETTE_WORKING_MEMORY_MB),
+    ):
         metrics["silhouette"] = float(
             silhouette_score(
                 X,

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,8 @@ class Run:
     returncode: int
     output: str
     work: Path
+    #: Peak resident memory of the dbt process (kernel high-water mark), where measured.
+    peak_mb: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -82,21 +85,29 @@ def run_dbt(
     *,
     project_dir: Path = PROJECT_DIR,
     dbt_vars: dict | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Run:
-    """Run `dbt <args>` in a subprocess with its database, target and logs under `work`."""
+    """Run `dbt <args>` in a subprocess with its database, target and logs under `work`;
+    the Run holds its output (stdout and stderr) and its peak resident memory."""
     work.mkdir(parents=True, exist_ok=True)
     command = [str(DBT), *args, "--project-dir", str(project_dir)]
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
-    completed = subprocess.run(
-        command,
-        cwd=project_dir,
-        env=environment(work),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return Run(completed.returncode, completed.stdout + completed.stderr, work)
+    with tempfile.TemporaryFile("w+") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=project_dir,
+            env=environment(work, extra_env),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        output.seek(0)
+        text = output.read()
+    # ru_maxrss is in KiB on Linux.
+    return Run(process.returncode, text, work, peak_mb=usage.ru_maxrss / 1024)
 
 
 def run_pipeline(work: Path, *, dbt_vars: dict | None = None) -> Run:

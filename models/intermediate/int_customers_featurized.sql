@@ -1,5 +1,9 @@
 -- One row per valid customer of each base: every enriched column plus a z-score per
 -- candidate feature, standardised within the customer's base (StandardScaler's formula).
+-- A view: the z-scores are cheap to compute where they are read, and not writing every
+-- customer once more saves the widest table of the build.
+{{ config(materialized='view') }}
+
 with
 
 enriched_customers as (

@@ -92,7 +92,8 @@ preferred_channels as (
     qualify row_number() over (partition by customer_id order by channel_order_count desc, channel asc) = 1
 ),
 
-joined as (
+-- Read twice below (whole rows, and the ranks): recomputed rather than materialised.
+joined as not materialized (
     select
         valid_customers.customer_base,
         valid_customers.customer_id,
@@ -132,14 +133,29 @@ joined as (
 -- Scores 1-5 by quintile among customers with orders: ceil(5 * k / n), where k counts the
 -- customers at or below the value (peers included), in integer arithmetic. Equal values get
 -- equal scores, so ties never split across scores. Recent, frequent, high-spending = 5.
+-- The ranks are taken over the customers with orders only and over the three measures
+-- alone, so the window sorts carry no other column and skip customers without orders.
+ranks as (
+    select
+        customer_id,
+        count(*) over () as ranked_customer_count,
+        count(*) over (order by recency_days desc) as recency_rank,
+        count(*) over (order by order_count) as frequency_rank,
+        count(*) over (order by monetary_value_usd) as monetary_rank
+    from joined
+    where has_orders
+),
+
 ranked as (
     select
-        *,
-        count(*) over (partition by has_orders) as ranked_customer_count,
-        count(*) over (partition by has_orders order by recency_days desc) as recency_rank,
-        count(*) over (partition by has_orders order by order_count) as frequency_rank,
-        count(*) over (partition by has_orders order by monetary_value_usd) as monetary_rank
+        joined.*,
+        ranks.ranked_customer_count,
+        ranks.recency_rank,
+        ranks.frequency_rank,
+        ranks.monetary_rank
     from joined
+    left join ranks
+        on joined.customer_id = ranks.customer_id
 ),
 
 scored as (

@@ -16,11 +16,33 @@ unioned as (
     select * from shop_customers
 ),
 
+-- Only the ids that occur more than once, found per base (each model grouped on its own,
+-- which DuckDB can spill to disk) and joined back: no window over every row, so the memory
+-- this takes does not grow with the file. Read from the models, not from the CTEs above,
+-- so that those are not materialised.
+duplicate_ids as (
+    {%- for model in ['stg_mall__customers', 'stg_shop__customers'] %}
+        select
+            customer_base,
+            customer_id,
+            count(*) as customer_id_count
+        from {{ ref(model) }}
+        where customer_id is not null
+        group by customer_base, customer_id
+        having count(*) > 1
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
 id_counts as (
     select
-        *,
-        count(*) over (partition by customer_base, customer_id) as customer_id_count
+        unioned.*,
+        coalesce(duplicate_ids.customer_id_count, 1) as customer_id_count
     from unioned
+    left join duplicate_ids
+        on
+            unioned.customer_base = duplicate_ids.customer_base
+            and unioned.customer_id = duplicate_ids.customer_id
 ),
 
 checked as (
@@ -91,7 +113,9 @@ final as (
         gender,
         profession,
         failed_rules,
-        raw_record,
+        -- The raw values are kept where they are needed, on rejected rows; a valid row's
+        -- are its parsed columns (and the staging model has them all).
+        case when failed_rules != '' then raw_record end as raw_record,
         age,
         annual_income_usd,
         spending_score,
