@@ -1,5 +1,14 @@
 -- Every raw customer row of both bases, with the names of the validation rules it fails.
 -- Rows failing no rule go on to the features; the others go to the rejected_rows mart.
+{%- set missing_segment_feature_checks = [] -%}
+{%- for base in customer_bases() -%}
+    {%- for feature in segment_features(base) if feature in ['work_experience_years', 'family_size'] -%}
+        {%- do missing_segment_feature_checks.append(
+            "(customer_base = '" ~ base ~ "' and " ~ feature ~ " is null)"
+        ) -%}
+    {%- endfor -%}
+{%- endfor %}
+
 with
 
 mall_customers as (
@@ -95,6 +104,11 @@ checked as (
                     family_size < 1
                     or family_size > {{ var('max_family_size') }}
                     then 'family_size_out_of_range'
+            end,
+            -- Work experience and family size are optional, unless a base is segmented on them.
+            case
+                when {{ missing_segment_feature_checks | join(' or ') or 'false' }}
+                    then 'missing_segment_feature'
             end,
             case
                 when customer_id is not null and customer_id_count > 1
