@@ -534,7 +534,7 @@ def bench_size(rows: int, args: argparse.Namespace) -> SizeResult:
     return result
 
 
-DEFAULT_MEMORY_LIMIT = "500MB"
+DEFAULT_MEMORY_LIMIT = "400MB"
 
 
 def _check(measurement: Measurement, log: Path) -> None:
