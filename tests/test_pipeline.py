@@ -231,6 +231,37 @@ def test_segment_summary_has_behaviour_for_the_shop_base(pipeline_run: Run) -> N
     assert total == pytest.approx(1)
 
 
+def test_summary_medians_equal_duckdb_median(pipeline_run: Run) -> None:
+    """The medians counted from distinct values equal median() over every customer."""
+    differing = query(
+        pipeline_run.serving_db,
+        """
+        select customer_base, segment_id
+        from segment_summary as summary
+        inner join (
+            select
+                customer_base,
+                segment_id,
+                median(age) as age,
+                median(annual_income_usd) as income,
+                median(spending_score) as score
+            from customer_segments
+            group by customer_base, segment_id
+        ) as direct using (customer_base, segment_id)
+        where summary.median_age is distinct from direct.age
+            or summary.median_annual_income_usd is distinct from direct.income
+            or summary.median_spending_score is distinct from direct.score
+        """,
+    )
+    assert differing == []
+    [(groups, odd_groups)] = query(
+        pipeline_run.serving_db,
+        "select count(*), count(*) filter (where customer_count % 2 = 1) from segment_summary",
+    )
+    # Both cases of the middle are exercised: odd and even segment sizes.
+    assert groups == 11 and 0 < odd_groups < groups
+
+
 def test_mall_reference_partition_on_income_and_spending(tmp_path: Path) -> None:
     """k=5 on income and spending: the published Mall Customers structure."""
     run = run_dbt(

@@ -32,11 +32,8 @@ profiles as (
         persona_name,
         count(*) as customer_count,
         avg(age) as mean_age,
-        median(age) as median_age,
         avg(annual_income_usd) as mean_annual_income_usd,
-        median(annual_income_usd) as median_annual_income_usd,
         avg(spending_score) as mean_spending_score,
-        median(spending_score) as median_spending_score,
         avg(family_size) as mean_family_size,
         avg(case when gender = 'female' then 1.0 else 0.0 end) as female_share,
         avg(case when gender = 'male' then 1.0 else 0.0 end) as male_share,
@@ -50,6 +47,15 @@ profiles as (
         count(*) filter (where is_outlier) as outlier_count
     from segmented_customers
     group by customer_base, segment_id, segment_key, persona_name
+),
+
+-- Exact medians from value counts: median() would hold every customer's values in memory.
+medians as (
+    {{ exact_medians(
+        'segmented_customers',
+        ['customer_base', 'segment_id'],
+        ['age', 'annual_income_usd', 'spending_score'],
+    ) }}
 ),
 
 -- Most common known profession; ties to the first by name. Null where no profession is known.
@@ -145,11 +151,11 @@ final as (
             profiles.customer_count / sum(profiles.customer_count) over (partition by profiles.customer_base), 9
         ) as customer_share,
         round(profiles.mean_age, 6) as mean_age,
-        profiles.median_age,
+        medians.median_age,
         round(profiles.mean_annual_income_usd, 6) as mean_annual_income_usd,
-        profiles.median_annual_income_usd,
+        medians.median_annual_income_usd,
         round(profiles.mean_spending_score, 6) as mean_spending_score,
-        profiles.median_spending_score,
+        medians.median_spending_score,
         round(profiles.mean_family_size, 6) as mean_family_size,
         round(profiles.female_share, 6) as female_share,
         round(profiles.male_share, 6) as male_share,
@@ -167,6 +173,10 @@ final as (
     from profiles
     left join personas
         on profiles.persona_name = personas.persona_name
+    left join medians
+        on
+            profiles.customer_base = medians.customer_base
+            and profiles.segment_id = medians.segment_id
     left join top_professions
         on
             profiles.customer_base = top_professions.customer_base
