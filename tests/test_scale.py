@@ -56,7 +56,7 @@ def scale_build(scale_files: Path, tmp_path_factory: pytest.TempPathFactory) -> 
             "segment_k": 5,
             "segment_sample_size": SAMPLE,
         },
-        extra_env={"SEGMENTS_MEMORY_LIMIT": "500MB"},
+        extra_env={"SEGMENTS_MEMORY_LIMIT": "300MB"},
     )
     assert run.ok, run.output[-4000:]
     return run
@@ -111,6 +111,6 @@ def test_sample_fit_is_as_good_as_fitting_every_customer(scale_build: Run) -> No
 
 
 def test_memory_stays_within_the_limit_given(scale_build: Run) -> None:
-    """DuckDB held to 500 MB, the dbt process (Python models included) stays under 1 GB."""
+    """DuckDB held to 300 MB, the dbt process (Python models included) stays under 1 GB."""
     assert scale_build.peak_mb is not None
     assert scale_build.peak_mb < 1024, scale_build.peak_mb
