@@ -1,18 +1,3 @@
-{% macro candidate_features() %}
-    {#- Numeric customer features that can be standardised and chosen for segmentation. -#}
-    {{ return([
-        'age',
-        'annual_income_usd',
-        'spending_score',
-        'work_experience_years',
-        'family_size',
-        'recency_days',
-        'order_count',
-        'monetary_value_usd',
-    ]) }}
-{% endmacro %}
-
-
 {% macro zscore(value, mean, stddev) -%}
     {#- StandardScaler's formula: population standard deviation, and 0 for a constant column. -#}
     case
@@ -56,4 +41,45 @@
             statistics_relation ~ '.' ~ feature ~ '__stddev'
         ) }} as {{ feature }}_z{{ "," if not loop.last }}
     {%- endfor %}
+{%- endmacro %}
+
+
+{% macro categorical_encoding_value() -%}
+    {#- The value of a categorical indicator when the customer has that category:
+        categorical_feature_weight / sqrt(2), so that customers in different categories are
+        categorical_feature_weight apart (two indicators differ). -#}
+    {%- set weight = var('categorical_feature_weight') -%}
+    {%- if weight is not number or weight <= 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "Var 'categorical_feature_weight' must be a positive number, got: " ~ weight
+        ) }}
+    {%- endif -%}
+    ({{ weight }} / sqrt(2))
+{%- endmacro %}
+
+
+{% macro feature_vector(customers, levels, scaling) -%}
+    {#- Per customer, the point its base is segmented in, as one list in the order of
+        int_segment_dimensions: its numeric features (z-scores, or raw values when scaling is
+        'none'), then for each categorical feature one indicator per value of the base. -#}
+    case {{ customers }}.customer_base
+        {%- for base in customer_bases() %}
+        when '{{ base }}' then list_concat(
+            [
+                {%- for feature in segment_features(base) %}
+                {{ customers }}.{{ feature }}{{ '_z' if scaling == 'standard' }}::double{{ "," if not loop.last }}
+                {%- endfor %}
+            ]::double[]
+            {%- for feature in categorical_segment_features(base) %},
+            list_transform(
+                {{ levels }}.{{ feature }}__levels,
+                lambda level: case
+                    when {{ customers }}.{{ feature }}::varchar = level then {{ categorical_encoding_value() }}
+                    else 0.0
+                end
+            )
+            {%- endfor %}
+        )
+        {%- endfor %}
+    end
 {%- endmacro %}

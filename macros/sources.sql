@@ -1,25 +1,34 @@
-{% macro customer_source(seed_name) %}
-    {#- The raw table behind a staging model: the seed of that name, or the user's file
-        when var('<seed_name>_path') is set (CSV or Parquet, a path or a glob). -#}
-    {%- set path = var(seed_name ~ '_path', none) -%}
-    {%- if path -%}
-        {{ read_raw_file(path) }}
+{% macro raw_relation(location) %}
+    {#- The raw table behind one registry location: its seed, or its file read as text
+        (CSV or Parquet, a path or a glob). -#}
+    {%- if location.seed -%}
+        {{ ref(location.seed) }}
     {%- else -%}
-        {{ ref(seed_name) }}
+        {{ read_raw_file(location.path, location.delimiter) }}
     {%- endif -%}
 {% endmacro %}
 
 
-{% macro read_raw_file(path) %}
+{% macro read_raw_file(path, delimiter=none) %}
     {#- Reads a user's file the way seeds are loaded: every column as text, so that a value
         that does not parse becomes a rejected row with a reason instead of a failed load.
-        The delimiter is detected (comma, semicolon, ...); strict_mode off accepts files that
-        mix CRLF and LF line endings. -#}
+        The delimiter is detected (comma, semicolon, tab, ...) unless the base sets one;
+        strict_mode off accepts files that mix CRLF and LF line endings. Files of a glob are
+        matched by column name, and each row keeps the name of its file in `source_file`. -#}
     {%- set checked = validate_file_path(path) -%}
     {%- if checked.lower().endswith('.parquet') -%}
-        read_parquet('{{ checked }}')
+        read_parquet('{{ checked }}', filename = 'source_file', union_by_name = true)
     {%- else -%}
-        read_csv('{{ checked }}', header = true, all_varchar = true, auto_detect = true, strict_mode = false)
+        read_csv(
+            '{{ checked }}',
+            header = true,
+            all_varchar = true,
+            auto_detect = true,
+            strict_mode = false,
+            union_by_name = true,
+            filename = 'source_file'
+            {%- if delimiter %}, delim = '{{ '\\t' if delimiter == '\t' else delimiter }}'{% endif %}
+        )
     {%- endif -%}
 {% endmacro %}
 
@@ -38,52 +47,218 @@
 {% endmacro %}
 
 
-{% macro source_columns() %}
-    {#- The header each raw source must have (the public files' headers). A list inside the
-        list is a choice: the Mall file's gender column is `Genre` or `Gender`. -#}
-    {{ return({
-        'mall_customers': ['CustomerID', ['Genre', 'Gender'], 'Age', 'Annual Income (k$)', 'Spending Score (1-100)'],
-        'shop_customers': [
-            'CustomerID', 'Gender', 'Age', 'Annual Income ($)', 'Spending Score (1-100)',
-            'Profession', 'Work Experience', 'Family Size',
-        ],
-        'orders': ['order_id', 'line_number', 'customer_id', 'order_date', 'product_category', 'amount_usd', 'channel'],
-        'loyalty_members': ['customer_id', 'joined_date', 'tier'],
-    }) }}
+{% macro quote_identifier(name) -%}
+    "{{ name | replace('"', '""') }}"
+{%- endmacro %}
+
+
+{% macro expression_columns(expression) %}
+    {#- The source columns a mapping expression reads, as DuckDB's parser sees them (an
+        expression that does not parse returns its error instead). -#}
+    {%- if not execute -%}
+        {{ return({'error': none, 'columns': []}) }}
+    {%- endif -%}
+    {%- set statement = ("select " ~ expression) | replace("'", "''") -%}
+    {%- set parsed = run_query(
+        "select json_extract_string(parsed, '$.error_message'), "
+        ~ "to_json(coalesce(json_extract_string(parsed, '$..column_names[*]'), []))::varchar "
+        ~ "from (select json_serialize_sql('" ~ statement ~ "')::json as parsed)"
+    ) -%}
+    {%- set row = parsed.rows[0] -%}
+    {{ return({'error': row[0], 'columns': fromjson(row[1]) | unique | list}) }}
 {% endmacro %}
 
 
-{% macro check_source_file(seed_name, path) %}
-    {#- Refuses a user's file that cannot be read as the source: no file matches, the file is
-        empty, it has a header but no rows, or a required column is missing. The message names
-        the var, the file, the column and the problem. -#}
-    {%- set label = "File '" ~ path ~ "' (var " ~ seed_name ~ "_path)" -%}
-    {%- set checked = validate_file_path(path) -%}
-    {%- set match_count = run_query("select count(*) from glob('" ~ checked ~ "')").columns[0].values()[0] -%}
-    {%- if match_count == 0 -%}
-        {{ exceptions.raise_compiler_error(label ~ ": no file matches this path.") }}
-    {%- endif -%}
-    {%- set byte_count = run_query(
-        "select coalesce(sum(size), 0) from read_blob('" ~ checked ~ "')"
-    ).columns[0].values()[0] -%}
-    {%- if byte_count == 0 -%}
-        {{ exceptions.raise_compiler_error(label ~ ": the file is empty (0 bytes); expected a header and rows.") }}
-    {%- endif -%}
-    {%- set relation = read_raw_file(checked) -%}
-    {%- set found = run_query("describe select * from " ~ relation).columns[0].values() | list -%}
-    {%- set found_lower = found | map('lower') | list -%}
-    {%- for expected in source_columns()[seed_name] -%}
-        {%- set choices = expected if expected is not string else [expected] -%}
-        {%- set present = [] -%}
-        {%- for choice in choices if choice | lower in found_lower -%}
-            {%- do present.append(choice) -%}
+{% macro mapping_reads(mapping) %}
+    {#- The source columns one mapping reads: its alternatives, or its expression's columns. -#}
+    {{ return(mapping.sources if mapping.sources is not none else expression_columns(mapping.expression).columns) }}
+{% endmacro %}
+
+
+{% macro staged_rows(customer_base, location, mappings) -%}
+    {#- Every raw row of one registry location, numbered in read order, with its file, its raw
+        values as JSON, and one column per mapping under the project's name: numbers parsed
+        (double), everything else trimmed text. In an expression, a source column that a
+        numeric mapping reads is a number; any other is text. `unparseable_columns` lists the
+        mapped columns whose source text is not a number. -#}
+    {%- set read_as_number = [] -%}
+    {%- set read_as_text = [] -%}
+    {%- for name, mapping in mappings.items() -%}
+        {%- for column in mapping_reads(mapping) -%}
+            {%- if column not in read_as_text -%}{%- do read_as_text.append(column) -%}{%- endif -%}
+            {%- if mapping.kind == 'numeric' and column not in read_as_number -%}
+                {%- do read_as_number.append(column) -%}
+            {%- endif -%}
         {%- endfor -%}
-        {%- if present | length == 0 -%}
-            {{ exceptions.raise_compiler_error(
-                label ~ ": column '" ~ choices | join("' or '") ~ "' is missing. Found columns: "
-                ~ found | join(', ') ~ ". Expected: " ~ source_columns()[seed_name] | join(', ')
-                ~ " (the header of seeds/" ~ seed_name ~ ".csv)."
-            ) }}
+    {%- endfor -%}
+    {%- set alternatives = [] -%}
+    {%- for mapping in mappings.values() if mapping.sources is not none and mapping.sources | length > 1 -%}
+        {%- for column in mapping.sources if column not in alternatives -%}
+            {%- do alternatives.append(column) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    with
+
+    raw_rows as (
+        select
+            row_number() over () as source_row_number,
+            {% if location.seed -%}
+            '{{ location.seed }}' as source_file,
+            to_json(raw_row)::varchar as raw_record,
+            {%- else -%}
+            raw_row.source_file,
+            json_merge_patch(to_json(raw_row), '{"source_file": null}')::varchar as raw_record,
+            {%- endif %}
+            raw_row.*
+        from {{ raw_relation(location) }} as raw_row
+    ),
+
+    -- A mapping with alternative names reads whichever the file has: matching by name
+    -- against an empty template makes the absent ones null columns.
+    aligned as (
+        {%- if alternatives %}
+        select
+            {%- for column in alternatives %}
+            null::varchar as {{ quote_identifier(column) }}{{ "," if not loop.last }}
+            {%- endfor %}
+        where false
+        union all by name
+        {%- endif %}
+        select * from raw_rows
+    ),
+
+    typed as (
+        select
+            source_row_number,
+            source_file,
+            raw_record,
+            {%- for column in read_as_text %}
+            {{ clean_text(quote_identifier(column)) }} as {{ quote_identifier('__text__' ~ column) }},
+            {%- endfor %}
+            {%- for column in read_as_text %}
+            {%- if column in read_as_number %}
+            {{ parse_number(quote_identifier(column)) }} as {{ quote_identifier(column) }}
+            {%- else %}
+            {{ clean_text(quote_identifier(column)) }} as {{ quote_identifier(column) }}
+            {%- endif %}{{ "," if not loop.last }}
+            {%- endfor %}
+        from aligned
+    ),
+
+    mapped as (
+        select
+            source_row_number,
+            '{{ customer_base }}' as customer_base,
+            '{{ location.source_name }}' as source_name,
+            source_file,
+            raw_record,
+            {%- for name, mapping in mappings.items() %}
+            {{ mapped_value(mapping) }} as {{ name }},
+            {%- endfor %}
+            list_filter([
+                {%- for name, mapping in mappings.items() if mapping.kind == 'numeric' %}
+                case when {{ unparseable_condition(mapping) }} then '{{ name }}' end{{ "," if not loop.last }}
+                {%- endfor %}
+            ]::varchar[], lambda column_name: column_name is not null) as unparseable_columns
+        from typed
+    )
+
+    select * from mapped
+{%- endmacro %}
+
+
+{% macro mapped_value(mapping) -%}
+    {#- One mapped column's value from the `typed` columns of staged_rows. -#}
+    {%- if mapping.expression is not none -%}
+        ({{ mapping.expression }})::{{ 'double' if mapping.kind == 'numeric' else 'varchar' }}
+    {%- elif mapping.kind == 'numeric' -%}
+        coalesce({% for column in mapping.sources %}{{ quote_identifier(column) }}{{ ", " if not loop.last }}{% endfor %}, null)
+    {%- else -%}
+        coalesce({% for column in mapping.sources %}{{ quote_identifier('__text__' ~ column) }}{{ ", " if not loop.last }}{% endfor %}, null)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro unparseable_condition(mapping) -%}
+    {#- True when a numeric mapping's source text is there but is not a number. -#}
+    {%- set reads = mapping_reads(mapping) -%}
+    {%- if mapping.expression is none -%}
+        coalesce({% for column in reads %}{{ quote_identifier('__text__' ~ column) }}{{ ", " if not loop.last }}{% endfor %}, null) is not null
+        and {{ mapped_value(mapping) }} is null
+    {%- elif reads -%}
+        {%- for column in reads %}
+        ({{ quote_identifier('__text__' ~ column) }} is not null and {{ quote_identifier(column) }} is null)
+        {{- " or" if not loop.last }}
+        {%- endfor %}
+    {%- else -%}
+        false
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro staged_union(kind) -%}
+    {#- The staged rows of every registered base that has rows of this kind (`customers`,
+        `orders` or `loyalty_members`), matched by column name. -#}
+    {%- set registry = customer_base_registry() -%}
+    {%- set bases = customer_bases() if kind == 'customers' else bases_with(kind) -%}
+    {%- for base in bases %}
+    {%- set location = registry[base] if kind == 'customers' else registry[base][kind] %}
+    select * from (
+        {{ staged_rows(base, location, location.columns) }}
+    )
+    {% if not loop.last %}union all by name{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{% macro check_base_file(customer_base, kind, location) %}
+    {#- Refuses a base's file that cannot be read: no file matches, the file is empty, it has a
+        header but no rows, a mapped column is missing, or an expression does not parse or
+        reads a column the file lacks. The message names the base, the file, the column and
+        the problem. -#}
+    {%- set label = "Base '" ~ customer_base ~ "' " ~ kind ~ " " ~ location.label -%}
+    {%- if location.path -%}
+        {%- set checked = validate_file_path(location.path) -%}
+        {%- set match_count = run_query("select count(*) from glob('" ~ checked ~ "')").columns[0].values()[0] -%}
+        {%- if match_count == 0 -%}
+            {{ exceptions.raise_compiler_error(label ~ ": no file matches this path.") }}
+        {%- endif -%}
+        {%- set byte_count = run_query(
+            "select coalesce(sum(size), 0) from read_blob('" ~ checked ~ "')"
+        ).columns[0].values()[0] -%}
+        {%- if byte_count == 0 -%}
+            {{ exceptions.raise_compiler_error(label ~ ": the file is empty (0 bytes); expected a header and rows.") }}
+        {%- endif -%}
+    {%- endif -%}
+    {%- set relation = raw_relation(location) -%}
+    {%- set found = run_query("describe select * from " ~ relation).columns[0].values() | reject('equalto', 'source_file') | list -%}
+    {%- set found_lower = found | map('lower') | list -%}
+    {%- for name, mapping in location.columns.items() -%}
+        {%- if mapping.expression is not none -%}
+            {%- set parsed = expression_columns(mapping.expression) -%}
+            {%- if parsed.error -%}
+                {{ exceptions.raise_compiler_error(
+                    label ~ ": the expression of column '" ~ name ~ "' does not parse ("
+                    ~ parsed.error ~ "): " ~ mapping.expression
+                ) }}
+            {%- endif -%}
+            {%- for column in parsed.columns if column | lower not in found_lower -%}
+                {{ exceptions.raise_compiler_error(
+                    label ~ ": the expression of column '" ~ name ~ "' reads column '" ~ column
+                    ~ "', which the file does not have. Found columns: " ~ found | join(', ') ~ "."
+                ) }}
+            {%- endfor -%}
+        {%- else -%}
+            {%- set present = [] -%}
+            {%- for choice in mapping.sources if choice | lower in found_lower -%}
+                {%- do present.append(choice) -%}
+            {%- endfor -%}
+            {%- if present | length == 0 -%}
+                {{ exceptions.raise_compiler_error(
+                    label ~ ": column '" ~ name ~ "' maps to '" ~ mapping.sources | join("' or '")
+                    ~ "', which the file does not have. Found columns: " ~ found | join(', ') ~ "."
+                ) }}
+            {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
     {%- set first_rows = run_query("select count(*) from (select 1 from " ~ relation ~ " limit 1)") -%}
@@ -93,12 +268,64 @@
 {% endmacro %}
 
 
-{% macro numbered_source_rows(seed_name) -%}
-    {#- Every raw row of a source with its 1-based position in read order and its raw values
-        as JSON text; the original columns follow. -#}
+{% macro check_categorical_features(customer_base, location) %}
+    {#- Refuses a categorical feature with a single value or more distinct values than var
+        `max_categorical_levels`, counted in the file, naming base, column and count. -#}
+    {%- set limit = var('max_categorical_levels') -%}
+    {%- for feature in location.categorical_features -%}
+        {%- set mapping = location.columns[feature] -%}
+        {%- set counted = run_query(
+            "select count(distinct value) from (select " ~ mapped_text_sql(mapping) ~ " as value from "
+            ~ raw_relation(location) ~ ") where value is not null"
+        ).columns[0].values()[0] -%}
+        {%- if counted < 2 or counted > limit -%}
+            {{ exceptions.raise_compiler_error(
+                "Base '" ~ customer_base ~ "': categorical feature '" ~ feature ~ "' has " ~ counted
+                ~ " distinct value(s) in " ~ location.label ~ "; a categorical feature needs 2 to "
+                ~ limit ~ " (var max_categorical_levels). Segment on it as a number, or leave it "
+                ~ "out of `categorical_features` (it still profiles the segments)."
+            ) }}
+        {%- endif -%}
+    {%- endfor -%}
+{% endmacro %}
+
+
+{% macro mapped_text_sql(mapping) -%}
+    {#- A categorical mapping read straight from the raw file, for the settings checks. -#}
+    {%- if mapping.expression is not none -%}
+        ({{ mapping.expression }})::varchar
+    {%- else -%}
+        coalesce({% for column in mapping.sources %}{{ clean_text(quote_identifier(column)) }}{{ ", " if not loop.last }}{% endfor %}, null)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro check_registry_files() %}
+    {#- Opens every base's files (its customers, orders and loyalty members) and checks them.
+        Seeds are the project's own and are loaded only after this check runs. -#}
+    {%- for base, entry in customer_base_registry().items() -%}
+        {%- if entry.path -%}
+            {%- do check_base_file(base, 'customers', entry) -%}
+            {%- do check_categorical_features(base, entry) -%}
+        {%- endif -%}
+        {%- for kind in ['orders', 'loyalty_members'] if entry[kind] and entry[kind].path -%}
+            {%- do check_base_file(base, kind, entry[kind]) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+{% endmacro %}
+
+
+{% macro empty_staged_rows(columns) -%}
+    {#- No rows, with the columns staged_rows() would give: for a kind no base has. -#}
     select
-        row_number() over () as source_row_number,
-        to_json(raw_row)::varchar as raw_record,
-        raw_row.*
-    from {{ customer_source(seed_name) }} as raw_row
+        null::bigint as source_row_number,
+        null::varchar as customer_base,
+        null::varchar as source_name,
+        null::varchar as source_file,
+        null::varchar as raw_record,
+        {%- for column in columns %}
+        null::varchar as {{ column }},
+        {%- endfor %}
+        []::varchar[] as unparseable_columns
+    where false
 {%- endmacro %}

@@ -1,12 +1,12 @@
 {% macro validate_settings() %}
     {#- Run before any model (on-run-start): every var that shapes SQL or the segmentation is
-        checked, and every user file is opened and its header compared with the expected one,
+        checked, and every base's files (seeds and users' files alike) are opened and their
+        columns compared with the registry's mappings,
         so a wrong setting or file is refused with a clear message before any SQL runs. -#}
     {%- if execute -%}
-        {%- for base in customer_bases() -%}
-            {%- do segment_features(base) -%}
-        {%- endfor -%}
+        {%- do customer_base_registry() -%}
         {%- do segment_scaling() -%}
+        {%- do categorical_encoding_value() -%}
         {%- do outlier_quantile() -%}
         {%- do sql_string_list('product_categories') -%}
         {%- do sql_string_list('order_channels') -%}
@@ -26,6 +26,7 @@
             ('segment_k_min', 2), ('segment_k_max', 2), ('segment_n_init', 10), ('random_seed', 0),
             ('segment_sample_size', 100), ('silhouette_sample_size', 100), ('min_customer_age', 0),
             ('max_customer_age', 1), ('min_working_age', 0), ('max_family_size', 1),
+            ('max_categorical_levels', 2),
         ] -%}
             {%- if var(name) is not integer or var(name) < minimum -%}
                 {{ exceptions.raise_compiler_error(
@@ -65,12 +66,7 @@
                 {{ exceptions.raise_compiler_error("Var '" ~ name ~ "' must be a non-negative number, got: " ~ var(name)) }}
             {%- endif -%}
         {%- endfor -%}
-        {%- for seed_name in source_columns() -%}
-            {%- set path = var(seed_name ~ '_path', none) -%}
-            {%- if path -%}
-                {%- do check_source_file(seed_name, path) -%}
-            {%- endif -%}
-        {%- endfor -%}
+        {%- do check_registry_files() -%}
     {%- endif -%}
     select 1
 {% endmacro %}

@@ -360,7 +360,7 @@ def profile_of(target: Path, wall_seconds: float) -> dict[str, Any]:
         unique_id = node["unique_id"]
         kind = unique_id.split(".", 1)[0]
         if kind == "model":
-            python_model = PROJECT_DIR / "python_models" / f"{unique_id.rsplit('.', 1)[1]}.py"
+            python_model = PROJECT_DIR / "models" / "intermediate" / "segmentation" / f"{unique_id.rsplit('.', 1)[1]}.py"
             kind = "python model" if python_model.exists() else "SQL model"
         elif kind == "test":
             kind = "data test"

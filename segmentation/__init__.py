@@ -1,5 +1,5 @@
 """Customer segmentation engine shared by the dbt Python models.
 
 The pure KMeans logic lives in :mod:`segmentation.engine`; the dbt models in
-``python_models/`` import it so that both models run exactly the same code.
+``models/intermediate/segmentation/`` import it so that both models run exactly the same code.
 """

@@ -27,7 +27,7 @@ import contextlib
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -53,18 +53,12 @@ IntArray = npt.NDArray[np.int64]
 # Constants
 # --------------------------------------------------------------------------
 
-#: Features the featurized layer provides (raw column ``f`` and z column ``f_z``).
-CANDIDATE_FEATURES: tuple[str, ...] = (
-    "age",
-    "annual_income_usd",
-    "spending_score",
-    "work_experience_years",
-    "family_size",
-    "recency_days",
-    "order_count",
-    "monetary_value_usd",
-)
-DEFAULT_FEATURES: tuple[str, ...] = ("age", "annual_income_usd", "spending_score")
+#: The column of ``int_customers_featurized`` holding each customer's point in the space its
+#: base is segmented in (numeric features, then categorical indicators; see
+#: ``int_segment_dimensions``).
+VECTOR_COLUMN = "feature_vector"
+#: Kinds of dimension.
+NUMERIC, CATEGORICAL = "numeric", "categorical"
 
 #: Rule name -> direction of the better value.
 K_RULES: Mapping[str, str] = {
@@ -128,8 +122,6 @@ CATALOG_COLUMNS: tuple[str, ...] = (
 
 #: dbt config key -> default used when the value is missing, None or blank.
 SETTING_DEFAULTS: Mapping[str, Any] = {
-    "segment_features": list(DEFAULT_FEATURES),
-    "segment_features_by_base": {},
     "segment_k": "auto",
     "segment_k_min": 2,
     "segment_k_max": 10,
@@ -147,8 +139,6 @@ MAX_SEED = 2**32 - 1
 class SegmentSettings:
     """Validated segmentation settings (see :func:`parse_settings`)."""
 
-    features: tuple[str, ...] = DEFAULT_FEATURES
-    features_by_base: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     k: int | None = None  # None = choose automatically with k_rule
     k_min: int = 2
     k_max: int = 10
@@ -158,10 +148,6 @@ class SegmentSettings:
     n_init: int = 10
     sample_size: int = 100_000
     silhouette_sample_size: int = 10_000
-
-    def features_for(self, customer_base: str) -> tuple[str, ...]:
-        """Features clustered for one base (per-base override, else the default list)."""
-        return self.features_by_base.get(customer_base, self.features)
 
     @property
     def k_rule_label(self) -> str:
@@ -215,32 +201,12 @@ def _parse_choice(name: str, value: object, allowed: Sequence[str]) -> str:
     return str(text)
 
 
-def _parse_feature_list(name: str, value: object) -> tuple[str, ...]:
-    decoded = _literal(value)
-    if isinstance(decoded, str):
-        decoded = [part for part in decoded.split(",") if part.strip()]
-    if not isinstance(decoded, (list, tuple)) or not decoded:
-        raise ValueError(f"{name} must be a non-empty list of feature names; got {value!r}")
-    features: list[str] = []
-    for item in decoded:
-        feature = item.strip() if isinstance(item, str) else item
-        if feature not in CANDIDATE_FEATURES:
-            allowed = ", ".join(CANDIDATE_FEATURES)
-            raise ValueError(
-                f"{name} contains unknown feature {item!r}; allowed features: {allowed}"
-            )
-        if feature in features:
-            raise ValueError(f"{name} lists feature {feature!r} more than once")
-        features.append(feature)
-    return tuple(features)
-
-
 def parse_settings(raw: Mapping[str, object]) -> SegmentSettings:
     """Validate the raw dbt config values and apply defaults.
 
-    Values may arrive as native types or as text (``"10"``, a JSON list, a
-    Python-literal list or dict as rendered by Jinja, or a comma-separated
-    feature list). ``None`` or an empty string means "use the default".
+    Values may arrive as native types or as text (``"10"``). ``None`` or an
+    empty string means "use the default". The features come from the registry
+    through ``int_segment_dimensions``, not from here.
     Raises ``ValueError`` naming the setting and the allowed values.
     """
     unknown = sorted(set(raw) - set(SETTING_DEFAULTS))
@@ -250,20 +216,6 @@ def parse_settings(raw: Mapping[str, object]) -> SegmentSettings:
     values = {
         key: (default if _is_unset(raw.get(key)) else raw[key])
         for key, default in SETTING_DEFAULTS.items()
-    }
-
-    features = _parse_feature_list("segment_features", values["segment_features"])
-
-    by_base_raw = _literal(values["segment_features_by_base"])
-    if not isinstance(by_base_raw, Mapping):
-        raise ValueError(
-            "segment_features_by_base must be a mapping of customer_base to a list of "
-            "features, e.g. {'shop': ['age', 'family_size']}; "
-            f"got {values['segment_features_by_base']!r}"
-        )
-    features_by_base = {
-        str(base): _parse_feature_list(f"segment_features_by_base[{base!r}]", feats)
-        for base, feats in sorted(by_base_raw.items(), key=lambda item: str(item[0]))
     }
 
     raw_k = values["segment_k"]
@@ -287,8 +239,6 @@ def parse_settings(raw: Mapping[str, object]) -> SegmentSettings:
         )
 
     return SegmentSettings(
-        features=features,
-        features_by_base=features_by_base,
         k=k,
         k_min=k_min,
         k_max=k_max,
@@ -308,20 +258,48 @@ def parse_settings(raw: Mapping[str, object]) -> SegmentSettings:
 # --------------------------------------------------------------------------
 
 
-def feature_column(feature: str, scaling: str) -> str:
-    """Sample column clustered for a feature: ``f_z`` when standardised, ``f`` otherwise."""
-    return f"{feature}_z" if scaling == "standard" else feature
+@dataclass(frozen=True)
+class Dimension:
+    """One coordinate of the space a base is segmented in (a row of ``int_segment_dimensions``).
+
+    A numeric dimension carries its feature's mean and population standard deviation; a
+    categorical one is the indicator of ``category_value``, worth ``encoding_value`` when the
+    customer has that value and 0 otherwise.
+    """
+
+    feature_name: str
+    kind: str = NUMERIC
+    category_value: str | None = None
+    mean: float = 0.0
+    stddev: float = 1.0
+    encoding_value: float = 1.0
 
 
-def sample_columns(features: Sequence[str]) -> list[str]:
+def dimensions_for_base(dimensions: pd.DataFrame, customer_base: str) -> list[Dimension]:
+    """``int_segment_dimensions`` rows of one base, in dimension order."""
+    rows = dimensions[dimensions["customer_base"] == customer_base].sort_values(
+        "dimension_position", kind="mergesort"
+    )
+    return [
+        Dimension(
+            feature_name=str(row.feature_name),
+            kind=str(row.feature_kind),
+            category_value=None if pd.isna(row.category_value) else str(row.category_value),
+            mean=_float_or(row.feature_mean, 0.0),
+            stddev=_float_or(row.feature_stddev, 1.0),
+            encoding_value=_float_or(row.encoding_value, 1.0),
+        )
+        for row in rows.itertuples(index=False)
+    ]
+
+
+def _float_or(value: object, default: float) -> float:
+    return default if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
+def sample_columns() -> list[str]:
     """Columns to read from ``int_customers_featurized`` for one base, in a fixed order."""
-    columns = ["customer_base", "customer_id"]
-    for feature in features:
-        columns += [feature, f"{feature}_z"]
-    for column in PROFILE_COLUMNS:
-        if column not in columns:
-            columns.append(column)
-    return columns
+    return ["customer_base", "customer_id", VECTOR_COLUMN, *PROFILE_COLUMNS]
 
 
 def prepare_sample(sample: pd.DataFrame) -> pd.DataFrame:
@@ -332,27 +310,28 @@ def prepare_sample(sample: pd.DataFrame) -> pd.DataFrame:
 
 
 def feature_matrix(
-    sample: pd.DataFrame, customer_base: str, features: Sequence[str], scaling: str
+    sample: pd.DataFrame, customer_base: str, dimensions: Sequence[Dimension]
 ) -> FloatArray:
-    """Matrix clustered for one base; raises if a feature is NULL for that base."""
-    columns = [feature_column(f, scaling) for f in features]
-    missing = [c for c in columns if c not in sample.columns]
-    if missing:
-        raise ValueError(f"sample for customer_base {customer_base!r} lacks columns {missing}")
-    for feature, column in zip(features, columns, strict=True):
-        nulls = int(sample[column].isna().sum())
-        if len(sample) and nulls == len(sample):
-            raise ValueError(
-                f"feature {feature!r} is not available for customer_base {customer_base!r} "
-                f"(column {column} is entirely NULL); choose other features for this base "
-                "with segment_features_by_base"
-            )
-        if nulls:
-            raise ValueError(
-                f"feature {feature!r} has {nulls} NULL value(s) in column {column} for "
-                f"customer_base {customer_base!r}; the featurized layer must exclude them"
-            )
-    return sample[columns].to_numpy(dtype=np.float64, copy=True)
+    """The matrix clustered for one base (one row per customer, one column per dimension)."""
+    if VECTOR_COLUMN not in sample.columns:
+        raise ValueError(f"sample for customer_base {customer_base!r} lacks {VECTOR_COLUMN}")
+    if len(sample) == 0:
+        return np.empty((0, len(dimensions)), dtype=np.float64)
+    vectors = sample[VECTOR_COLUMN].tolist()
+    if any(v is None or len(v) != len(dimensions) for v in vectors):
+        raise ValueError(
+            f"every {VECTOR_COLUMN} of customer_base {customer_base!r} must have "
+            f"{len(dimensions)} values (its dimensions)"
+        )
+    X = np.asarray([np.asarray(v, dtype=np.float64) for v in vectors])
+    if not np.isfinite(X).all():
+        nulls = int((~np.isfinite(X)).any(axis=1).sum())
+        names = sorted({d.feature_name for j, d in enumerate(dimensions) if not np.isfinite(X[:, j]).all()})
+        raise ValueError(
+            f"{nulls} customer(s) of customer_base {customer_base!r} have no value for "
+            f"{', '.join(names)}; the validated layer must exclude them"
+        )
+    return X
 
 
 def count_distinct_points(X: FloatArray) -> int:
@@ -644,37 +623,35 @@ def assign_personas(profiles: FloatArray, catalog: PersonaCatalog) -> list[str]:
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FeatureStatistic:
-    mean: float
-    stddev: float
-
-
-def feature_statistics_for_base(
-    statistics: pd.DataFrame, customer_base: str
-) -> dict[str, FeatureStatistic]:
-    """``int_feature_statistics`` rows of one base as ``{feature_name: FeatureStatistic}``."""
-    rows = statistics[statistics["customer_base"] == customer_base]
-    return {
-        str(row.feature_name): FeatureStatistic(float(row.feature_mean), float(row.feature_stddev))
-        for row in rows.itertuples(index=False)
-    }
-
-
-def _scale(stat: FeatureStatistic) -> float:
+def _scale(dimension: Dimension) -> float:
     """Standard deviation used for (un)scaling; 1 for a constant feature, as StandardScaler does."""
-    if not math.isfinite(stat.stddev) or stat.stddev == 0.0:
+    if not math.isfinite(dimension.stddev) or dimension.stddev == 0.0:
         return 1.0
-    return stat.stddev
+    return dimension.stddev
+
+
+def centroid_units(value: float, dimension: Dimension, scaling: str) -> tuple[float, float]:
+    """A centroid coordinate in the segmentation space as ``(standardised, raw)``.
+
+    Numeric: the z-score and the value in the feature's units. Categorical: the indicator
+    mean, and the share of the segment in that category (the indicator mean over its value).
+    """
+    if dimension.kind == CATEGORICAL:
+        return value, value / dimension.encoding_value
+    if scaling == "standard":
+        return value, value * _scale(dimension) + dimension.mean
+    return (value - dimension.mean) / _scale(dimension), value
 
 
 def diagnose_base(
-    sample: pd.DataFrame, customer_base: str, settings: SegmentSettings
+    sample: pd.DataFrame,
+    customer_base: str,
+    settings: SegmentSettings,
+    dimensions: Sequence[Dimension],
 ) -> tuple[pd.DataFrame, dict[int, SegmentFit]]:
     """Fit every candidate k on one base's sample; diagnostics rows and the fits by k."""
     sample = prepare_sample(sample)
-    features = settings.features_for(customer_base)
-    X = feature_matrix(sample, customer_base, features, settings.scaling)
+    X = feature_matrix(sample, customer_base, dimensions)
     ks = candidate_ks(count_distinct_points(X), settings)
     fits: dict[int, SegmentFit] = {}
     metrics: dict[int, dict[str, float]] = {}
@@ -706,41 +683,36 @@ def centroids_for_base(
     customer_base: str,
     settings: SegmentSettings,
     k: int,
-    statistics: Mapping[str, FeatureStatistic],
+    dimensions: Sequence[Dimension],
     catalog: PersonaCatalog,
     fit: SegmentFit | None = None,
 ) -> pd.DataFrame:
     """Centroid rows of one base for the chosen k (refitted unless ``fit`` is given)."""
     sample = prepare_sample(sample)
-    features = settings.features_for(customer_base)
-    X = feature_matrix(sample, customer_base, features, settings.scaling)
+    X = feature_matrix(sample, customer_base, dimensions)
     if fit is None:
         if k > count_distinct_points(X):
-            raise ValueError(f"cannot fit k={k} on {count_distinct_points(X)} distinct points")
+            raise ValueError(
+                f"customer_base {customer_base!r}: cannot fit k={k} segments on "
+                f"{count_distinct_points(X)} distinct customers"
+            )
         fit = fit_segments(X, k, settings.random_seed, settings.n_init)
-    missing = [f for f in features if f not in statistics]
-    if missing:
-        raise ValueError(
-            f"int_feature_statistics has no rows for customer_base {customer_base!r} "
-            f"features {missing}"
-        )
     labels, _, _ = nearest_centroids(X, fit.centroids)
     personas = assign_personas(segment_profiles(sample, labels, fit.k), catalog)
     rows = []
     for index in range(fit.k):
-        for position, feature in enumerate(features, start=1):
-            stat = statistics[feature]
+        for position, dimension in enumerate(dimensions, start=1):
             value = float(fit.centroids[index, position - 1])
-            if settings.scaling == "standard":
-                standardised, raw = value, value * _scale(stat) + stat.mean
-            else:
-                standardised, raw = (value - stat.mean) / _scale(stat), value
+            standardised, raw = centroid_units(value, dimension, settings.scaling)
             rows.append(
                 {
                     "customer_base": customer_base,
                     "segment_id": index + 1,
-                    "feature_name": feature,
-                    "feature_position": position,
+                    "dimension_position": position,
+                    "feature_name": dimension.feature_name,
+                    "feature_kind": dimension.kind,
+                    "category_value": dimension.category_value,
+                    "centroid_value": publish_float(value),
                     "centroid_standardised": publish_float(standardised),
                     "centroid_raw": publish_float(raw),
                     "persona_name": personas[index],
@@ -754,14 +726,14 @@ def segment_base(
     sample: pd.DataFrame,
     customer_base: str,
     settings: SegmentSettings,
-    statistics: Mapping[str, FeatureStatistic],
+    dimensions: Sequence[Dimension],
     catalog: PersonaCatalog,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Whole pipeline for one base: ``(diagnostics, centroids)`` of the chosen k."""
-    diagnostics, fits = diagnose_base(sample, customer_base, settings)
+    diagnostics, fits = diagnose_base(sample, customer_base, settings, dimensions)
     chosen = int(diagnostics.loc[diagnostics["is_chosen_k"], "k"].iloc[0])
     centroids = centroids_for_base(
-        sample, customer_base, settings, chosen, statistics, catalog, fit=fits[chosen]
+        sample, customer_base, settings, chosen, dimensions, catalog, fit=fits[chosen]
     )
     return diagnostics, centroids
 
@@ -780,8 +752,11 @@ DIAGNOSTICS_DTYPES: Mapping[str, Any] = {
 CENTROIDS_DTYPES: Mapping[str, Any] = {
     "customer_base": object,
     "segment_id": np.int64,
+    "dimension_position": np.int64,
     "feature_name": object,
-    "feature_position": np.int64,
+    "feature_kind": object,
+    "category_value": object,
+    "centroid_value": np.float64,
     "centroid_standardised": np.float64,
     "centroid_raw": np.float64,
     "persona_name": object,
@@ -816,8 +791,8 @@ def combine_diagnostics(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
 
 
 def combine_centroids(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate per-base centroids in ``(customer_base, segment_id, feature_position)`` order."""
-    return _combine(parts, CENTROIDS_DTYPES, ["customer_base", "segment_id", "feature_position"])
+    """Concatenate per-base centroids in ``(customer_base, segment_id, dimension_position)`` order."""
+    return _combine(parts, CENTROIDS_DTYPES, ["customer_base", "segment_id", "dimension_position"])
 
 
 # --------------------------------------------------------------------------

@@ -22,7 +22,6 @@ PROJECT_FILES = [
     "dbt_project.yml",
     "profiles.yml",
     "models",
-    "python_models",
     "segmentation",
     "macros",
     "seeds",

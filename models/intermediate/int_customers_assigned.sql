@@ -1,47 +1,56 @@
 -- One row per valid customer: the nearest segment centroid of the customer's base, the
--- distance to it and to the next nearest, in the space the segments were fitted in
--- (z-scores when segment_scaling is 'standard', raw values when 'none'). Each customer row
--- is compared with its base's k centroids in place (no join fan-out, no grouping), so the
--- work is one streaming pass and memory does not grow with the number of customers.
-{%- set scaling = segment_scaling() %}
+-- distance to it and to the next nearest, in the space the segments were fitted in (see
+-- int_segment_dimensions). Each customer's point is compared with its base's k centroids in
+-- place (no fan-out, no grouping), so the work is one streaming pass and memory does not
+-- grow with the number of customers.
 with
 
 customers as (
-    select * from {{ ref('int_customers_featurized') }}
+    select
+        customer_base,
+        customer_id,
+        feature_vector
+    from {{ ref('int_customers_featurized') }}
 ),
 
 centroids as (
     select
         customer_base,
         segment_id,
-        feature_name,
-        {{ 'centroid_standardised' if scaling == 'standard' else 'centroid_raw' }} as centroid_value
+        dimension_position,
+        centroid_value
     from {{ ref('int_segment_centroids') }}
 ),
 
-segment_centroids as (
+-- Each centroid as a list in dimension order, and each base's centroids in segment order.
+centroid_vectors as (
     select
         customer_base,
         segment_id,
-        {{ pivoted_centroids(all_segment_features()) }}
+        list(centroid_value order by dimension_position) as centroid_vector
     from centroids
     group by customer_base, segment_id
 ),
 
 centroid_lists as (
     select
-        {{ centroid_vector_lists() }}
-    from segment_centroids
+        customer_base,
+        list(centroid_vector order by segment_id) as base_centroids
+    from centroid_vectors
+    group by customer_base
 ),
 
 distances as (
     select
         customers.customer_base,
         customers.customer_id,
-        {{ centroid_distance_lists('customers', 'centroid_lists', '_z' if scaling == 'standard' else '') }}
-            as centroid_distances
+        list_transform(
+            centroid_lists.base_centroids,
+            lambda centroid: list_distance(customers.feature_vector, centroid)
+        ) as centroid_distances
     from customers
-    cross join centroid_lists
+    inner join centroid_lists
+        on customers.customer_base = centroid_lists.customer_base
 ),
 
 assigned as (

@@ -1,5 +1,6 @@
--- One row per valid customer of each base: validated demographics, behaviour from the
--- order history where the base has one (shop), and the bands and ratios an analyst wants.
+-- One row per valid customer of each base: validated demographics, the base's own columns,
+-- behaviour from the order history where the base has one, and the bands and ratios an
+-- analyst wants (null where the base does not map the column they come from).
 with
 
 valid_customers as (
@@ -8,6 +9,9 @@ valid_customers as (
         customer_id,
         gender,
         profession,
+        {%- for column in extra_columns() %}
+        {{ column }},
+        {%- endfor %}
         age,
         annual_income_usd,
         spending_score,
@@ -39,6 +43,7 @@ enriched as (
         valid_customers.gender,
         valid_customers.profession,
         case
+            when valid_customers.age is null then null
             when valid_customers.age < 25 then '18-24'
             when valid_customers.age < 35 then '25-34'
             when valid_customers.age < 45 then '35-44'
@@ -47,6 +52,7 @@ enriched as (
             else '65+'
         end as age_band,
         case
+            when valid_customers.annual_income_usd is null then null
             when valid_customers.annual_income_usd < 40000 then 'under 40k'
             when valid_customers.annual_income_usd < 80000 then '40k-80k'
             when valid_customers.annual_income_usd < 120000 then '80k-120k'
@@ -54,10 +60,14 @@ enriched as (
             else '160k and over'
         end as income_band,
         case
+            when valid_customers.spending_score is null then null
             when valid_customers.spending_score <= 33 then 'low'
             when valid_customers.spending_score <= 66 then 'medium'
             else 'high'
         end as spending_band,
+        {%- for column in extra_columns() %}
+        valid_customers.{{ column }},
+        {%- endfor %}
         behaviour.rfm_segment,
         behaviour.favourite_category,
         behaviour.preferred_channel,

@@ -1,8 +1,10 @@
--- One row per valid customer of each base: every enriched column plus a z-score per
--- candidate feature, standardised within the customer's base (StandardScaler's formula).
--- A view: the z-scores are cheap to compute where they are read, and not writing every
--- customer once more saves the widest table of the build.
+-- One row per valid customer of each base: every enriched column, a z-score per candidate
+-- feature standardised within the customer's base (StandardScaler's formula), and
+-- `feature_vector`, the point the customer's base is segmented in (see
+-- int_segment_dimensions). A view: the z-scores and the vector are cheap to compute where
+-- they are read, and not writing every customer once more saves the widest table.
 {{ config(materialized='view') }}
+{%- set categorical_features = all_categorical_segment_features() %}
 
 with
 
@@ -19,11 +21,34 @@ feature_statistics as (
     from {{ ref('int_feature_statistics') }}
 ),
 
+category_levels as (
+    select
+        customer_base,
+        feature_name,
+        category_value,
+        level_position
+    from {{ ref('int_category_levels') }}
+),
+
 statistics_by_base as (
     select
         customer_base,
         {{ pivoted_statistics(candidate_features()) }}
     from feature_statistics
+    group by customer_base
+),
+
+-- Per base, the values of each categorical feature in level order.
+levels_by_base as (
+    select
+        customer_base,
+        {%- for feature in categorical_features %}
+        list(category_value order by level_position) filter (
+            where feature_name = '{{ feature }}'
+        ) as {{ feature }}__levels,
+        {%- endfor %}
+        count(*) as level_count
+    from category_levels
     group by customer_base
 ),
 
@@ -34,6 +59,15 @@ standardised as (
     from enriched_customers
     left join statistics_by_base
         on enriched_customers.customer_base = statistics_by_base.customer_base
+),
+
+vectorised as (
+    select
+        standardised.*,
+        {{ feature_vector('standardised', 'levels_by_base', segment_scaling()) }} as feature_vector
+    from standardised
+    left join levels_by_base
+        on standardised.customer_base = levels_by_base.customer_base
 )
 
-select * from standardised
+select * from vectorised

@@ -1,4 +1,4 @@
--- One row per valid shop customer: recency, frequency and monetary value of their valid
+-- One row per valid customer of a base with an order history: recency, frequency and monetary value of their valid
 -- order lines relative to the reference date, R/F/M scores 1-5, the classic RFM segment,
 -- loyalty membership, favourite category and preferred channel.
 with
@@ -8,11 +8,12 @@ valid_customers as (
         customer_base,
         customer_id
     from {{ ref('int_customers_validated') }}
-    where is_valid and customer_base = 'shop'
+    where is_valid and customer_base in ({{ sql_quoted_list(bases_with('orders')) }})
 ),
 
 valid_lines as (
     select
+        customer_base,
         customer_id,
         order_id,
         product_category,
@@ -25,6 +26,7 @@ valid_lines as (
 
 memberships as (
     select
+        customer_base,
         customer_id,
         loyalty_tier,
         joined_date
@@ -32,16 +34,20 @@ memberships as (
     where is_valid
 ),
 
--- Recency is counted from the reference date (default: the day after the last valid order).
+-- Recency is counted from the reference date (default: the day after the base's last valid
+-- order).
 reference_dates as (
     select
+        customer_base,
         {{ sql_date_var('rfm_reference_date', 'max(order_date) + 1') }} as reference_date,
         min(order_date) as history_start_date
     from valid_lines
+    group by customer_base
 ),
 
 customer_orders as (
     select
+        customer_base,
         customer_id,
         count(distinct order_id) as order_count,
         count(*) as order_line_count,
@@ -49,16 +55,17 @@ customer_orders as (
         min(order_date) as first_order_date,
         max(order_date) as last_order_date
     from valid_lines
-    group by customer_id
+    group by customer_base, customer_id
 ),
 
 category_spend as (
     select
+        customer_base,
         customer_id,
         product_category,
         round(sum(amount_usd), 2) as category_spend_usd
     from valid_lines
-    group by customer_id, product_category
+    group by customer_base, customer_id, product_category
 ),
 
 -- Ties go to the alphabetically first category, so the result is deterministic. Money is
@@ -66,30 +73,33 @@ category_spend as (
 -- different order (parallel aggregation) give the same published values.
 favourite_categories as (
     select
+        customer_base,
         customer_id,
         product_category as favourite_category,
         round(
-            category_spend_usd / sum(category_spend_usd) over (partition by customer_id), 9
+            category_spend_usd / sum(category_spend_usd) over (partition by customer_base, customer_id), 9
         ) as favourite_category_spend_share
     from category_spend
-    qualify row_number() over (partition by customer_id order by category_spend_usd desc, product_category asc) = 1
+    qualify row_number() over (partition by customer_base, customer_id order by category_spend_usd desc, product_category asc) = 1
 ),
 
 channel_orders as (
     select
+        customer_base,
         customer_id,
         channel,
         count(distinct order_id) as channel_order_count
     from valid_lines
-    group by customer_id, channel
+    group by customer_base, customer_id, channel
 ),
 
 preferred_channels as (
     select
+        customer_base,
         customer_id,
         channel as preferred_channel
     from channel_orders
-    qualify row_number() over (partition by customer_id order by channel_order_count desc, channel asc) = 1
+    qualify row_number() over (partition by customer_base, customer_id order by channel_order_count desc, channel asc) = 1
 ),
 
 -- Read twice below (whole rows, and the ranks): recomputed rather than materialised.
@@ -119,15 +129,24 @@ joined as not materialized (
         memberships.joined_date as loyalty_joined_date,
         reference_dates.reference_date
     from valid_customers
-    cross join reference_dates
+    left join reference_dates
+        on valid_customers.customer_base = reference_dates.customer_base
     left join customer_orders
-        on valid_customers.customer_id = customer_orders.customer_id
+        on
+            valid_customers.customer_base = customer_orders.customer_base
+            and valid_customers.customer_id = customer_orders.customer_id
     left join favourite_categories
-        on valid_customers.customer_id = favourite_categories.customer_id
+        on
+            valid_customers.customer_base = favourite_categories.customer_base
+            and valid_customers.customer_id = favourite_categories.customer_id
     left join preferred_channels
-        on valid_customers.customer_id = preferred_channels.customer_id
+        on
+            valid_customers.customer_base = preferred_channels.customer_base
+            and valid_customers.customer_id = preferred_channels.customer_id
     left join memberships
-        on valid_customers.customer_id = memberships.customer_id
+        on
+            valid_customers.customer_base = memberships.customer_base
+            and valid_customers.customer_id = memberships.customer_id
 ),
 
 -- Scores 1-5 by quintile among customers with orders: ceil(5 * k / n), where k counts the
@@ -137,11 +156,12 @@ joined as not materialized (
 -- alone, so the window sorts carry no other column and skip customers without orders.
 ranks as (
     select
+        customer_base,
         customer_id,
-        count(*) over () as ranked_customer_count,
-        count(*) over (order by recency_days desc) as recency_rank,
-        count(*) over (order by order_count) as frequency_rank,
-        count(*) over (order by monetary_value_usd) as monetary_rank
+        count(*) over (partition by customer_base) as ranked_customer_count,
+        count(*) over (partition by customer_base order by recency_days desc) as recency_rank,
+        count(*) over (partition by customer_base order by order_count) as frequency_rank,
+        count(*) over (partition by customer_base order by monetary_value_usd) as monetary_rank
     from joined
     where has_orders
 ),
@@ -155,7 +175,9 @@ ranked as (
         ranks.monetary_rank
     from joined
     left join ranks
-        on joined.customer_id = ranks.customer_id
+        on
+            joined.customer_base = ranks.customer_base
+            and joined.customer_id = ranks.customer_id
 ),
 
 scored as (

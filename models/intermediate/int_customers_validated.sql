@@ -1,57 +1,56 @@
--- Every raw customer row of both bases, with the names of the validation rules it fails.
+-- Every raw customer row of every base, with the names of the validation rules it fails.
 -- Rows failing no rule go on to the features; the others go to the rejected_rows mart.
-{%- set missing_segment_feature_checks = [] -%}
-{%- for base in customer_bases() -%}
-    {%- for feature in segment_features(base) if feature in ['work_experience_years', 'family_size'] -%}
-        {%- do missing_segment_feature_checks.append(
-            "(customer_base = '" ~ base ~ "' and " ~ feature ~ " is null)"
+-- The rules read the project's own columns (null where a base does not map them, and then
+-- they pass); which columns are required and segmented on comes from the registry.
+{%- set registry = customer_base_registry() -%}
+{%- set missing_required = [] -%}
+{%- set missing_segment_feature = [] -%}
+{%- for base, entry in registry.items() -%}
+    {%- for column in entry.required -%}
+        {%- do missing_required.append(
+            "(customer_base = '" ~ base ~ "' and " ~ column ~ " is null"
+            ~ " and not coalesce(list_contains(unparseable_columns, '" ~ column ~ "'), false))"
+        ) -%}
+    {%- endfor -%}
+    {%- for column in entry.features + entry.categorical_features
+        if column not in entry.required and column in entry.columns -%}
+        {%- do missing_segment_feature.append(
+            "(customer_base = '" ~ base ~ "' and " ~ column ~ " is null"
+            ~ " and not coalesce(list_contains(unparseable_columns, '" ~ column ~ "'), false))"
         ) -%}
     {%- endfor -%}
 {%- endfor %}
 
 with
 
-mall_customers as (
-    select * from {{ ref('stg_mall__customers') }}
+-- Read twice below: recomputed rather than materialised, so the customers are not copied.
+customers as not materialized (
+    select * from {{ ref('stg_customer_bases__customers') }}
 ),
 
-shop_customers as (
-    select * from {{ ref('stg_shop__customers') }}
-),
-
-unioned as (
-    select * from mall_customers
-    union all by name
-    select * from shop_customers
-),
-
--- Only the ids that occur more than once, found per base (each model grouped on its own,
--- which DuckDB can spill to disk) and joined back: no window over every row, so the memory
--- this takes does not grow with the file. Read from the models, not from the CTEs above,
--- so that those are not materialised.
+-- Only the ids that occur more than once, found per base (grouped, which DuckDB can spill to
+-- disk) and joined back: no window over every row, so the memory this takes does not grow
+-- with the file.
 duplicate_ids as (
-    {%- for model in ['stg_mall__customers', 'stg_shop__customers'] %}
-        select
-            customer_base,
-            customer_id,
-            count(*) as customer_id_count
-        from {{ ref(model) }}
-        where customer_id is not null
-        group by customer_base, customer_id
-        having count(*) > 1
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    select
+        customer_base,
+        customer_id,
+        count(*) as customer_id_count
+    from customers
+    where customer_id is not null
+    group by customer_base, customer_id
+    having count(*) > 1
 ),
 
 id_counts as (
     select
-        unioned.*,
+        customers.*,
         coalesce(duplicate_ids.customer_id_count, 1) as customer_id_count
-    from unioned
+    from customers
     left join duplicate_ids
         on
-            unioned.customer_base = duplicate_ids.customer_base
-            and unioned.customer_id = duplicate_ids.customer_id
+            customers.customer_base = duplicate_ids.customer_base
+            and customers.customer_id = duplicate_ids.customer_id
 ),
 
 checked as (
@@ -62,20 +61,10 @@ checked as (
             case
                 when
                     customer_id is null
-                    or age_text is null
-                    or annual_income_text is null
-                    or spending_score_text is null
+                    or {{ missing_required | join('\n                    or ') or 'false' }}
                     then 'missing_required_value'
             end,
-            case
-                when
-                    (age_text is not null and age is null)
-                    or (annual_income_text is not null and annual_income_usd is null)
-                    or (spending_score_text is not null and spending_score is null)
-                    or (work_experience_text is not null and work_experience_years is null)
-                    or (family_size_text is not null and family_size is null)
-                    then 'unparseable_value'
-            end,
+            case when len(unparseable_columns) > 0 then 'unparseable_value' end,
             case
                 when
                     age < {{ var('min_customer_age') }}
@@ -105,9 +94,9 @@ checked as (
                     or family_size > {{ var('max_family_size') }}
                     then 'family_size_out_of_range'
             end,
-            -- Work experience and family size are optional, unless a base is segmented on them.
+            -- Columns a base does not require may be empty, unless it is segmented on them.
             case
-                when {{ missing_segment_feature_checks | join(' or ') or 'false' }}
+                when {{ missing_segment_feature | join('\n                    or ') or 'false' }}
                     then 'missing_segment_feature'
             end,
             case
@@ -121,20 +110,22 @@ checked as (
 final as (
     select
         source_name,
+        source_file,
         source_row_number,
         customer_base,
         customer_id,
         gender,
         profession,
+        {%- for column in extra_columns() %}
+        {{ column }},
+        {%- endfor %}
         failed_rules,
         -- The raw values are kept where they are needed, on rejected rows; a valid row's
         -- are its parsed columns (and the staging model has them all).
         case when failed_rules != '' then raw_record end as raw_record,
-        age,
-        annual_income_usd,
-        spending_score,
-        work_experience_years,
-        family_size,
+        {%- for column in registry_columns('numeric') if column in canonical_columns() %}
+        {{ column }},
+        {%- endfor %}
         is_profession_missing,
         failed_rules = '' as is_valid
     from checked

@@ -2,15 +2,15 @@
 with
 
 memberships as (
-    select * from {{ ref('stg_shop__loyalty_members') }}
+    select * from {{ ref('stg_customer_bases__loyalty_members') }}
 ),
 
 known_customers as (
     select
+        customer_base,
         customer_id,
         is_customer_valid
     from {{ ref('int_customer_ids_resolved') }}
-    where customer_base = 'shop'
 ),
 
 -- A customer holds one membership: the first row in read order counts.
@@ -18,7 +18,7 @@ numbered_memberships as (
     select
         *,
         row_number() over (
-            partition by customer_id
+            partition by customer_base, customer_id
             order by source_row_number
         ) as membership_copy_number
     from memberships
@@ -49,12 +49,15 @@ checked as (
         ) as failed_rules
     from numbered_memberships
     left join known_customers
-        on numbered_memberships.customer_id = known_customers.customer_id
+        on
+            numbered_memberships.customer_base = known_customers.customer_base
+            and numbered_memberships.customer_id = known_customers.customer_id
 ),
 
 final as (
     select
         source_name,
+        source_file,
         source_row_number,
         customer_base,
         customer_id,

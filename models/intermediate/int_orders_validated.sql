@@ -1,19 +1,19 @@
--- Every raw order line, with the names of the validation rules it fails. Valid lines are
+-- Every raw order line of every base with an order history, with the names of the validation rules it fails. Valid lines are
 -- counted in the customer's behaviour features; the others go to the rejected_rows mart.
 -- Orders after the cutoff (var orders_cutoff_date; unset: the run's date, UTC) are in the future.
 {%- set orders_cutoff = sql_date_var('orders_cutoff_date', "date '" ~ run_started_at.strftime('%Y-%m-%d') ~ "'") %}
 with
 
 order_lines as (
-    select * from {{ ref('stg_shop__orders') }}
+    select * from {{ ref('stg_customer_bases__orders') }}
 ),
 
 known_customers as (
     select
+        customer_base,
         customer_id,
         is_customer_valid
     from {{ ref('int_customer_ids_resolved') }}
-    where customer_base = 'shop'
 ),
 
 -- The first copy of an (order, line) in read order counts; later copies are duplicates.
@@ -21,7 +21,7 @@ numbered_lines as (
     select
         *,
         row_number() over (
-            partition by order_id, line_number
+            partition by source_name, order_id, line_number
             order by source_row_number
         ) as line_copy_number
     from order_lines
@@ -75,12 +75,15 @@ checked as (
         ) as failed_rules
     from numbered_lines
     left join known_customers
-        on numbered_lines.customer_id = known_customers.customer_id
+        on
+            numbered_lines.customer_base = known_customers.customer_base
+            and numbered_lines.customer_id = known_customers.customer_id
 ),
 
 final as (
     select
         source_name,
+        source_file,
         source_row_number,
         customer_base,
         order_id,

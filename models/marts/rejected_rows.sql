@@ -4,6 +4,7 @@ with
 rejected_customers as (
     select
         source_name,
+        source_file,
         customer_base,
         customer_id as raw_key,
         failed_rules,
@@ -16,6 +17,7 @@ rejected_customers as (
 rejected_order_lines as (
     select
         source_name,
+        source_file,
         customer_base,
         order_id || ' / ' || coalesce(line_number::varchar, '?') as raw_key,
         failed_rules,
@@ -28,6 +30,7 @@ rejected_order_lines as (
 rejected_memberships as (
     select
         source_name,
+        source_file,
         customer_base,
         customer_id as raw_key,
         failed_rules,
@@ -48,6 +51,7 @@ unioned as (
 final as (
     select
         source_name,
+        source_file,
         raw_key,
         customer_base,
         failed_rules,

@@ -10,11 +10,11 @@ segmented_customers as (
         segment_key,
         persona_name
     from {{ ref('customer_segments') }}
-    where customer_base = 'shop'
 ),
 
 order_lines as (
     select
+        customer_base,
         order_id,
         customer_id,
         product_category,
@@ -35,7 +35,9 @@ category_totals as (
         round(sum(order_lines.amount_usd), 2) as revenue_usd
     from segmented_customers
     inner join order_lines
-        on segmented_customers.customer_id = order_lines.customer_id
+        on
+            segmented_customers.customer_base = order_lines.customer_base
+            and segmented_customers.customer_id = order_lines.customer_id
     group by all
 ),
 

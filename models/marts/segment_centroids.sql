@@ -1,23 +1,39 @@
--- One row per customer base, segment and clustering feature: the centroid in raw units
--- and in standardised units (the equivalent of BigQuery ML's ML.CENTROIDS).
+-- One row per customer base, segment and dimension of the segmentation space: the centroid in
+-- raw units and in standardised units (the equivalent of BigQuery ML's ML.CENTROIDS). A
+-- categorical feature has one row per category, whose raw value is the segment's share in it.
 with
 
 centroids as (
     select * from {{ ref('int_segment_centroids') }}
 ),
 
-final as (
+dimensions as (
     select
         customer_base,
-        segment_id::integer as segment_id,
-        {{ segment_key('customer_base', 'segment_id') }} as segment_key,
-        feature_name,
-        persona_name,
-        scaling,
-        feature_position::integer as feature_position,
-        centroid_raw,
-        centroid_standardised
+        dimension_position,
+        feature_position
+    from {{ ref('int_segment_dimensions') }}
+),
+
+final as (
+    select
+        centroids.customer_base,
+        centroids.segment_id::integer as segment_id,
+        {{ segment_key('centroids.customer_base', 'centroids.segment_id') }} as segment_key,
+        centroids.feature_name,
+        centroids.feature_kind,
+        centroids.category_value::varchar as category_value,
+        centroids.persona_name,
+        centroids.scaling,
+        dimensions.feature_position::integer as feature_position,
+        centroids.dimension_position::integer as dimension_position,
+        centroids.centroid_raw,
+        centroids.centroid_standardised
     from centroids
+    inner join dimensions
+        on
+            centroids.customer_base = dimensions.customer_base
+            and centroids.dimension_position = dimensions.dimension_position
 )
 
 select * from final

@@ -17,6 +17,7 @@ personas as (
 
 order_lines as (
     select
+        customer_base,
         customer_id,
         product_category,
         amount_usd
@@ -81,8 +82,9 @@ category_revenue as (
         round(sum(order_lines.amount_usd), 2) as category_revenue_usd
     from segmented_customers
     inner join order_lines
-        on segmented_customers.customer_id = order_lines.customer_id
-    where segmented_customers.customer_base = 'shop'
+        on
+            segmented_customers.customer_base = order_lines.customer_base
+            and segmented_customers.customer_id = order_lines.customer_id
     group by segmented_customers.customer_base, segmented_customers.segment_id, order_lines.product_category
 ),
 
@@ -140,6 +142,10 @@ final as (
         profiles.segment_key,
         profiles.persona_name,
         personas.description as persona_description,
+        case
+            when profiles.customer_base not in ({{ sql_quoted_list(bases_with('orders')) }})
+                then 'no order history'
+        end as order_history_note,
         personas.marketing_channel,
         personas.product_strategy,
         personas.engagement_action,

@@ -29,8 +29,8 @@ counts as (
 
 chosen_k as (
     select
-        max(k) filter (where customer_base = 'mall')::integer as mall_chosen_k,
-        max(k) filter (where customer_base = 'shop')::integer as shop_chosen_k
+        to_json(map_from_entries(list((customer_base, k) order by customer_base)))::varchar
+            as chosen_k_json
     from diagnostics
 ),
 
@@ -42,10 +42,9 @@ final as (
         counts.input_row_counts_json,
         counts.rejected_row_counts_json,
         '{{ tojson(segmentation_settings()) | replace("'", "''") }}' as settings_json,
+        chosen_k.chosen_k_json,
         counts.input_row_count,
         counts.rejected_row_count,
-        chosen_k.mall_chosen_k,
-        chosen_k.shop_chosen_k,
         '{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}'::timestamp as started_at,
         null::timestamp as finished_at
     from counts
