@@ -87,4 +87,5 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf target logs dbt_packages warehouse reports/segments.html .pytest_cache .ruff_cache
+	rm -rf target logs dbt_packages reports/segments.html .pytest_cache .ruff_cache
+	find warehouse -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

@@ -48,6 +48,7 @@ from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 GENERATOR = PROJECT_DIR / "scripts" / "generate_data.py"
+SEGMENTATION_MODELS = PROJECT_DIR / "models" / "intermediate" / "segmentation"
 DEFAULT_SIZES = (1_000_000, 10_000_000)
 FEATURES = ("Age", "Annual Income ($)", "Spending Score (1-100)")
 ID_COLUMN = "CustomerID"
@@ -360,7 +361,7 @@ def profile_of(target: Path, wall_seconds: float) -> dict[str, Any]:
         unique_id = node["unique_id"]
         kind = unique_id.split(".", 1)[0]
         if kind == "model":
-            python_model = PROJECT_DIR / "models" / "intermediate" / "segmentation" / f"{unique_id.rsplit('.', 1)[1]}.py"
+            python_model = SEGMENTATION_MODELS / f"{unique_id.rsplit('.', 1)[1]}.py"
             kind = "python model" if python_model.exists() else "SQL model"
         elif kind == "test":
             kind = "data test"

@@ -19,7 +19,13 @@ COLUMNS = {
     "mean_spending_score": "spending",
     "loyalty_rate": "loyalty",
     "top_product_category": "top category",
+    "order_history_note": "behaviour",
 }
+
+
+def shown(value: object, template: str) -> str:
+    """A value formatted for the table; empty where the base has no such column."""
+    return "" if value is None else template.format(value)
 
 
 def summary_rows(database: str) -> list[tuple]:
@@ -32,7 +38,8 @@ def summary_rows(database: str) -> list[tuple]:
 
 
 def format_table(rows: list[tuple]) -> str:
-    """One table per base; shares as percentages, money rounded to the dollar."""
+    """One table per base; shares as percentages, money rounded to the dollar, and empty
+    cells where a base has no such column."""
     blocks = []
     for base in sorted({row[0] for row in rows}):
         table = []
@@ -43,12 +50,13 @@ def format_table(rows: list[tuple]) -> str:
                     record["segment_key"],
                     record["persona_name"],
                     record["customer_count"],
-                    f"{record['customer_share']:.1%}",
-                    f"{record['mean_age']:.1f}",
-                    f"{record['mean_annual_income_usd']:,.0f}",
-                    f"{record['mean_spending_score']:.1f}",
-                    "" if record["loyalty_rate"] is None else f"{record['loyalty_rate']:.0%}",
+                    shown(record["customer_share"], "{:.1%}"),
+                    shown(record["mean_age"], "{:.1f}"),
+                    shown(record["mean_annual_income_usd"], "{:,.0f}"),
+                    shown(record["mean_spending_score"], "{:.1f}"),
+                    shown(record["loyalty_rate"], "{:.0%}"),
                     record["top_product_category"] or "",
+                    record["order_history_note"] or "",
                 ]
             )
         blocks.append(f"Customer base: {base}\n" + tabulate(table, headers=list(COLUMNS.values())))

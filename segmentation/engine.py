@@ -22,9 +22,7 @@ Determinism rules
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -157,21 +155,6 @@ class SegmentSettings:
 
 def _is_unset(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _literal(value: object) -> object:
-    """Decode a structured value that arrived as text (JSON or a Python literal)."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return text
 
 
 def _parse_int(name: str, value: object, minimum: int, maximum: int | None = None) -> int:
@@ -326,7 +309,9 @@ def feature_matrix(
     X = np.asarray([np.asarray(v, dtype=np.float64) for v in vectors])
     if not np.isfinite(X).all():
         nulls = int((~np.isfinite(X)).any(axis=1).sum())
-        names = sorted({d.feature_name for j, d in enumerate(dimensions) if not np.isfinite(X[:, j]).all()})
+        names = sorted(
+            {d.feature_name for j, d in enumerate(dimensions) if not np.isfinite(X[:, j]).all()}
+        )
         raise ValueError(
             f"{nulls} customer(s) of customer_base {customer_base!r} have no value for "
             f"{', '.join(names)}; the validated layer must exclude them"
@@ -791,7 +776,7 @@ def combine_diagnostics(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
 
 
 def combine_centroids(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate per-base centroids in ``(customer_base, segment_id, dimension_position)`` order."""
+    """Concatenate per-base centroids by ``(customer_base, segment_id, dimension_position)``."""
     return _combine(parts, CENTROIDS_DTYPES, ["customer_base", "segment_id", "dimension_position"])
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -168,3 +169,10 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
 def built_warehouse(pipeline_run: Run) -> Path:
     """The build database of the main job: every staging, intermediate and mart model."""
     return pipeline_run.build_db
+
+
+def demo_registry() -> dict:
+    """The shipped registry of customer bases (var customer_bases in dbt_project.yml), to
+    copy and change in a test the way a user would."""
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return project["vars"]["customer_bases"]

@@ -61,11 +61,14 @@ REFUSED = {
             [c for c in HEADER if c != "Age"],
             [r[:2] + r[3:] for r in seed_rows()],
         ),
-        ["column 'Age' is missing"],
+        ["column 'age' maps to 'Age', which the file does not have"],
     ),
     "renamed_column": (
         lambda path: write_csv(path, renamed_header("Annual Income ($)", "Income"), seed_rows()),
-        ["column 'Annual Income ($)' is missing", "Found columns: CustomerID, Gender, Age, Income"],
+        [
+            "column 'annual_income_usd' maps to 'Annual Income ($)', which the file does not have",
+            "Found columns: CustomerID, Gender, Age, Income",
+        ],
     ),
     "empty_file": (lambda path: path.write_bytes(b"") and path, ["the file is empty"]),
     "header_only": (lambda path: write_csv(path, HEADER, []), ["a header but no rows"]),
@@ -84,7 +87,7 @@ def test_unreadable_file_is_refused_and_nothing_is_published(
     run = run_pipeline(published.work, dbt_vars={"shop_customers_path": str(path)})
 
     assert not run.ok
-    assert f"File '{path}' (var shop_customers_path)" in run.output
+    assert f"Base 'shop' customers file '{path}' (var shop_customers_path)" in run.output
     for message in expected_messages:
         assert message in run.output
     assert "nothing was published" in run.output
@@ -104,7 +107,7 @@ def test_export_format_variants_are_read_in_full(tmp_path: Path, case: str) -> N
     path = write_csv(tmp_path / f"{case}.csv", HEADER, rows, **FORMATS[case])
 
     run = run_dbt(
-        ["run", "--select", "stg_shop__customers"],
+        ["build", "--select", "+stg_customer_bases__customers"],
         tmp_path,
         dbt_vars={"shop_customers_path": str(path)},
     )
@@ -112,7 +115,8 @@ def test_export_format_variants_are_read_in_full(tmp_path: Path, case: str) -> N
     assert run.ok, run.output[-3000:]
     read = query(
         run.build_db,
-        "select customer_id, age, annual_income_usd, family_size from stg_shop__customers "
+        "select customer_id, age, annual_income_usd, family_size "
+        "from stg_customer_bases__customers where customer_base = 'shop' "
         "order by source_row_number",
     )
     expected = [(r[0], float(r[2]), float(r[3]), float(r[7])) for r in rows]
@@ -124,7 +128,7 @@ def test_extra_column_is_kept_in_the_raw_record_and_ignored(tmp_path: Path) -> N
     path = write_csv(tmp_path / "extra.csv", [*HEADER, "Region"], rows)
 
     run = run_dbt(
-        ["run", "--select", "stg_shop__customers"],
+        ["build", "--select", "+stg_customer_bases__customers"],
         tmp_path,
         dbt_vars={"shop_customers_path": str(path)},
     )
@@ -133,7 +137,7 @@ def test_extra_column_is_kept_in_the_raw_record_and_ignored(tmp_path: Path) -> N
     [(count, regions)] = query(
         run.build_db,
         "select count(*), count(*) filter (where json_extract_string(raw_record, '$.Region') = "
-        "'north') from stg_shop__customers",
+        "'north') from stg_customer_bases__customers where customer_base = 'shop'",
     )
     assert count == regions == len(rows)
 

@@ -59,11 +59,22 @@ def make_sample(
     return frame
 
 
-def stats_of(sample: pd.DataFrame) -> dict[str, engine.FeatureStatistic]:
-    return {
-        c: engine.FeatureStatistic(float(sample[c].mean()), float(sample[c].std(ddof=0)))
-        for c in PROFILE_FEATURES
-    }
+def dims_of(sample: pd.DataFrame, features: list[str]) -> list[engine.Dimension]:
+    """Numeric dimensions with the sample's population statistics (as int_segment_dimensions)."""
+    return [
+        engine.Dimension(c, mean=float(sample[c].mean()), stddev=float(sample[c].std(ddof=0)))
+        for c in features
+    ]
+
+
+def vectorised(
+    sample: pd.DataFrame, features: list[str], scaling: str = "standard"
+) -> pd.DataFrame:
+    """The sample with its feature_vector (as int_customers_featurized builds it)."""
+    columns = [f"{f}_z" if scaling == "standard" else f for f in features]
+    out = sample.copy()
+    out[engine.VECTOR_COLUMN] = [list(row) for row in sample[columns].to_numpy()]
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +93,6 @@ def mall() -> pd.DataFrame:
 def test_parse_settings_defaults() -> None:
     settings = engine.parse_settings({})
     assert settings == engine.SegmentSettings()
-    assert settings.features == ("age", "annual_income_usd", "spending_score")
     assert settings.k is None and settings.k_rule_label == "silhouette"
     assert (settings.k_min, settings.k_max, settings.n_init) == (2, 10, 10)
     assert (settings.sample_size, settings.silhouette_sample_size) == (100_000, 10_000)
@@ -92,8 +102,6 @@ def test_parse_settings_defaults() -> None:
 def test_parse_settings_accepts_values_rendered_as_text() -> None:
     settings = engine.parse_settings(
         {
-            "segment_features": '["age", "spending_score"]',
-            "segment_features_by_base": "{'shop': ['family_size', 'age']}",
             "segment_k": "7",
             "segment_k_min": "3",
             "segment_k_max": 8.0,
@@ -105,16 +113,12 @@ def test_parse_settings_accepts_values_rendered_as_text() -> None:
             "silhouette_sample_size": None,
         }
     )
-    assert settings.features == ("age", "spending_score")
-    assert settings.features_for("shop") == ("family_size", "age")
-    assert settings.features_for("mall") == ("age", "spending_score")
     assert settings.k == 7 and settings.k_rule_label == "fixed"
     assert (settings.k_min, settings.k_max) == (3, 8)
     assert settings.k_rule == "davies_bouldin" and settings.scaling == "none"
     assert (settings.random_seed, settings.n_init, settings.sample_size) == (0, 12, 5000)
     assert settings.silhouette_sample_size == 10_000
-    comma = engine.parse_settings({"segment_features": "age, spending_score", "segment_k": "AUTO"})
-    assert comma.features == ("age", "spending_score") and comma.k is None
+    assert engine.parse_settings({"segment_k": "AUTO"}).k is None
 
 
 @pytest.mark.parametrize(
@@ -131,13 +135,10 @@ def test_parse_settings_accepts_values_rendered_as_text() -> None:
         ({"random_seed": -1}, r"random_seed must be an integer >= 0"),
         ({"segment_sample_size": "lots"}, r"segment_sample_size must be an integer >= 3"),
         ({"silhouette_sample_size": 2.5}, r"silhouette_sample_size must be an integer"),
-        ({"segment_features": ["age", "height"]}, r"unknown feature 'height'; allowed"),
-        ({"segment_features": ["age", "age"]}, r"lists feature 'age' more than once"),
-        ({"segment_features": "[]"}, r"segment_features must be a non-empty list"),
-        ({"segment_features_by_base": "['age']"}, r"segment_features_by_base must be a mapping"),
+        # Features come from the registry through int_segment_dimensions, never from here.
         (
-            {"segment_features_by_base": {"shop": ["salary"]}},
-            r"segment_features_by_base\['shop'\] contains unknown feature 'salary'",
+            {"segment_features": ["age"]},
+            r"unknown segmentation setting\(s\) \['segment_features'\]",
         ),
         ({"segment_kk": 3}, r"unknown segmentation setting\(s\) \['segment_kk'\]"),
     ],
@@ -257,15 +258,14 @@ def test_raw_k5_on_income_and_spending_recovers_the_mall_group_sizes(mall: pd.Da
 
 
 def test_auto_k_picks_five_on_standardised_income_and_spending(mall: pd.DataFrame) -> None:
-    settings = engine.parse_settings({"segment_features": INCOME_SPENDING})
-    diagnostics, _ = engine.diagnose_base(mall, "mall", settings)
+    settings = engine.parse_settings({})
+    sample, dims = vectorised(mall, INCOME_SPENDING), dims_of(mall, INCOME_SPENDING)
+    diagnostics, _ = engine.diagnose_base(sample, "mall", settings, dims)
     assert diagnostics["k"].tolist() == list(range(2, 11))
     assert diagnostics.loc[diagnostics["is_chosen_k"], "k"].tolist() == [5]
     for rule in ("calinski_harabasz", "davies_bouldin"):
-        by_rule = engine.parse_settings(
-            {"segment_features": INCOME_SPENDING, "segment_k_rule": rule}
-        )
-        chosen, _ = engine.diagnose_base(mall, "mall", by_rule)
+        by_rule = engine.parse_settings({"segment_k_rule": rule})
+        chosen, _ = engine.diagnose_base(sample, "mall", by_rule, dims)
         assert chosen.loc[chosen["is_chosen_k"], "k"].tolist() == [5], rule
 
 
@@ -289,8 +289,10 @@ def expected_persona(income_k: float, spending: float) -> set[str]:
 def test_personas_on_the_five_mall_groups(
     mall: pd.DataFrame, catalog: engine.PersonaCatalog, features: list[str]
 ) -> None:
-    settings = engine.parse_settings({"segment_features": features, "segment_k": 5})
-    centroids = engine.centroids_for_base(mall, "mall", settings, 5, stats_of(mall), catalog)
+    settings = engine.parse_settings({"segment_k": 5})
+    centroids = engine.centroids_for_base(
+        vectorised(mall, features), "mall", settings, 5, dims_of(mall, features), catalog
+    )
     wide = centroids.pivot(index="segment_id", columns="feature_name", values="centroid_raw")
     names = centroids.groupby("segment_id")["persona_name"].first()
     assert names.is_unique
@@ -388,11 +390,10 @@ def small_frame() -> pd.DataFrame:
 
 
 def test_pipeline_on_a_small_frame(catalog: engine.PersonaCatalog) -> None:
-    sample = small_frame()
+    raw = small_frame()
+    sample, dims = vectorised(raw, PROFILE_FEATURES), dims_of(raw, PROFILE_FEATURES)
     settings = engine.parse_settings({"segment_k_max": 6})
-    diagnostics, centroids = engine.segment_base(
-        sample, "mall", settings, stats_of(sample), catalog
-    )
+    diagnostics, centroids = engine.segment_base(sample, "mall", settings, dims, catalog)
 
     assert list(diagnostics.columns) == list(engine.DIAGNOSTICS_DTYPES)
     assert diagnostics["k"].tolist() == [2, 3, 4, 5, 6]
@@ -406,11 +407,13 @@ def test_pipeline_on_a_small_frame(catalog: engine.PersonaCatalog) -> None:
     assert list(centroids.columns) == list(engine.CENTROIDS_DTYPES)
     assert len(centroids) == chosen * 3
     assert sorted(set(centroids["segment_id"])) == list(range(1, chosen + 1))
-    assert centroids["feature_position"].tolist() == [1, 2, 3] * chosen
+    assert centroids["dimension_position"].tolist() == [1, 2, 3] * chosen
     assert centroids["feature_name"].tolist() == PROFILE_FEATURES * chosen
+    assert (centroids["feature_kind"] == "numeric").all()
     assert centroids.groupby("segment_id")["persona_name"].first().is_unique
     assert (centroids["scaling"] == "standard").all()
-    stats = stats_of(sample)
+    assert (centroids["centroid_value"] == centroids["centroid_standardised"]).all()
+    stats = {d.feature_name: d for d in dims}
     for row in centroids.itertuples():
         stat = stats[row.feature_name]
         assert row.centroid_raw == pytest.approx(
@@ -419,22 +422,23 @@ def test_pipeline_on_a_small_frame(catalog: engine.PersonaCatalog) -> None:
 
     # The same sample in another row order gives byte-identical output.
     shuffled = sample.sample(frac=1.0, random_state=3)
-    again = engine.segment_base(shuffled, "mall", settings, stats_of(sample), catalog)
+    again = engine.segment_base(shuffled, "mall", settings, dims, catalog)
     pd.testing.assert_frame_equal(again[0], diagnostics, check_exact=True)
     pd.testing.assert_frame_equal(again[1], centroids, check_exact=True)
 
     # The refit that the centroids model does agrees with the diagnostics' fit.
-    refit = engine.centroids_for_base(sample, "mall", settings, chosen, stats_of(sample), catalog)
+    refit = engine.centroids_for_base(sample, "mall", settings, chosen, dims, catalog)
     pd.testing.assert_frame_equal(refit, centroids, check_exact=True)
 
 
 def test_pipeline_without_scaling_fits_raw_values(catalog: engine.PersonaCatalog) -> None:
     sample = small_frame()
-    stats = stats_of(sample)
-    settings = engine.parse_settings(
-        {"segment_scaling": "none", "segment_features": INCOME_SPENDING, "segment_k": 4}
+    dims = dims_of(sample, INCOME_SPENDING)
+    stats = {d.feature_name: d for d in dims}
+    settings = engine.parse_settings({"segment_scaling": "none", "segment_k": 4})
+    diagnostics, centroids = engine.segment_base(
+        vectorised(sample, INCOME_SPENDING, "none"), "mall", settings, dims, catalog
     )
-    diagnostics, centroids = engine.segment_base(sample, "mall", settings, stats, catalog)
     assert (diagnostics["k_rule"] == "fixed").all()
     assert diagnostics.loc[diagnostics["is_chosen_k"], "k"].tolist() == [4]
     assert (centroids["scaling"] == "none").all()
@@ -451,10 +455,10 @@ def test_pipeline_without_scaling_fits_raw_values(catalog: engine.PersonaCatalog
 
 
 def test_fixed_k_outside_the_range_is_diagnosed_and_chosen(catalog: engine.PersonaCatalog) -> None:
-    sample = small_frame()
+    raw = small_frame()
     settings = engine.parse_settings({"segment_k": 9, "segment_k_max": 4})
     diagnostics, centroids = engine.segment_base(
-        sample, "mall", settings, stats_of(sample), catalog
+        vectorised(raw, PROFILE_FEATURES), "mall", settings, dims_of(raw, PROFILE_FEATURES), catalog
     )
     assert diagnostics["k"].tolist() == [2, 3, 4, 9]
     assert diagnostics.loc[diagnostics["is_chosen_k"], "k"].tolist() == [9]
@@ -467,8 +471,9 @@ def test_outputs_are_deterministic_and_rounded(
     mall: pd.DataFrame, catalog: engine.PersonaCatalog
 ) -> None:
     settings = engine.parse_settings({})
-    first = engine.segment_base(mall, "mall", settings, stats_of(mall), catalog)
-    second = engine.segment_base(mall, "mall", settings, stats_of(mall), catalog)
+    sample, dims = vectorised(mall, PROFILE_FEATURES), dims_of(mall, PROFILE_FEATURES)
+    first = engine.segment_base(sample, "mall", settings, dims, catalog)
+    second = engine.segment_base(sample, "mall", settings, dims, catalog)
     for a, b in zip(first, second, strict=True):
         pd.testing.assert_frame_equal(a, b, check_exact=True)
     floats = [*first[0].select_dtypes("float").to_numpy().ravel()]
@@ -480,16 +485,66 @@ def test_outputs_are_deterministic_and_rounded(
     assert keys == sorted(keys) and keys[0] == ("alpha", 2)
 
 
-def test_unavailable_feature_raises_a_clear_error(catalog: engine.PersonaCatalog) -> None:
+def test_missing_values_and_wrong_vectors_raise_a_clear_error() -> None:
     sample = small_frame()
-    sample["family_size"] = np.nan
-    sample["family_size_z"] = np.nan
-    settings = engine.parse_settings({"segment_features": ["age", "family_size"]})
-    with pytest.raises(ValueError, match="'family_size' is not available for customer_base 'mall'"):
-        engine.diagnose_base(sample, "mall", settings)
-    sample.loc[0, "family_size_z"] = 1.0
-    with pytest.raises(ValueError, match=f"has {len(sample) - 1} NULL value"):
-        engine.diagnose_base(sample, "mall", settings)
+    sample["family_size"] = 3.0
+    sample["family_size_z"] = 0.0
+    sample.loc[[0, 4], "family_size_z"] = np.nan
+    features = ["age", "family_size"]
+    settings = engine.parse_settings({})
+    with pytest.raises(
+        ValueError, match="2 customer\\(s\\) of customer_base 'mall' have no value for family_size"
+    ):
+        engine.diagnose_base(
+            vectorised(sample, features), "mall", settings, dims_of(sample, features)
+        )
+    with pytest.raises(ValueError, match="must have 3 values"):
+        engine.diagnose_base(
+            vectorised(sample, features), "mall", settings, dims_of(sample, [*features, "age"])
+        )
+
+
+def test_categorical_dimensions_give_shares_and_one_weight_apart(
+    catalog: engine.PersonaCatalog,
+) -> None:
+    # Two groups equal in income, told apart only by a category (indicator value w / sqrt(2)).
+    rng = np.random.default_rng(5)
+    value = 1.0 / math.sqrt(2)
+    rows = []
+    for i in range(40):
+        graduate = i % 2 == 0
+        income_z = float(rng.normal(0, 0.05))
+        rows.append(
+            {
+                "customer_base": "crm",
+                "customer_id": f"c{i:03d}",
+                "feature_vector": [
+                    income_z,
+                    value if graduate else 0.0,
+                    0.0 if graduate else value,
+                ],
+                "age_z": np.nan,
+                "annual_income_usd_z": income_z,
+                "spending_score_z": np.nan,
+            }
+        )
+    sample = pd.DataFrame(rows)
+    dims = [
+        engine.Dimension("annual_income_usd", mean=50_000.0, stddev=10_000.0),
+        engine.Dimension("education", engine.CATEGORICAL, "Graduate", encoding_value=value),
+        engine.Dimension("education", engine.CATEGORICAL, "School", encoding_value=value),
+    ]
+    settings = engine.parse_settings({"segment_k": 2})
+    centroids = engine.centroids_for_base(sample, "crm", settings, 2, dims, catalog)
+    shares = centroids[centroids["feature_kind"] == "categorical"].pivot(
+        index="segment_id", columns="category_value", values="centroid_raw"
+    )
+    # Each segment is one category whole: shares 1 and 0, never a mix.
+    assert sorted(shares.to_numpy().ravel().tolist()) == [0.0, 0.0, 1.0, 1.0]
+    assert centroids["category_value"].isna().tolist() == [True, False, False] * 2
+    X = engine.feature_matrix(sample, "crm", dims)
+    graduate, school = X[0], X[1]
+    assert np.linalg.norm(graduate[1:] - school[1:]) == pytest.approx(1.0)
 
 
 # --------------------------------------------------------------------------- DuckDB helpers
@@ -504,15 +559,14 @@ def test_duckdb_sample_is_bounded_deterministic_and_per_base() -> None:
     connection.register("featurized_df", frame)
     relation = connection.sql("select * from featurized_df")
     assert engine.customer_bases(relation) == ["mall", "shop"]
-    columns = engine.sample_columns(["spending_score", "age"])
-    assert columns == [
+    columns = ["customer_base", "customer_id", "spending_score", "spending_score_z", "age_z"]
+    assert engine.sample_columns() == [
         "customer_base",
         "customer_id",
-        "spending_score",
-        "spending_score_z",
-        "age",
+        engine.VECTOR_COLUMN,
         "age_z",
         "annual_income_usd_z",
+        "spending_score_z",
     ]
     first = engine.draw_base_sample(relation, "shop", columns, 42, 25)
     second = engine.draw_base_sample(relation, "shop", columns, 42, 25)

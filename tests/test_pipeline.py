@@ -8,7 +8,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import PROJECT_DIR, Run, copy_project, mart_contents, query, run_dbt, run_pipeline
+from conftest import (
+    PROJECT_DIR,
+    Run,
+    copy_project,
+    demo_registry,
+    mart_contents,
+    query,
+    run_dbt,
+    run_pipeline,
+)
 from sklearn.preprocessing import StandardScaler
 
 from segmentation import engine
@@ -22,6 +31,7 @@ SOURCES = {
 }
 MARTS = [
     "customer_segments",
+    "segment_profiles",
     "rejected_rows",
     "segment_category_mix",
     "segment_centroids",
@@ -368,6 +378,13 @@ def test_sql_assignment_matches_the_engine(pipeline_run: Run) -> None:
     assert [assigned[row[0]] for row in customers] == [int(label) + 1 for label in labels]
 
 
+def shop_features(features: list[str]) -> dict:
+    """The shipped registry with the shop base segmented on other features."""
+    registry = demo_registry()
+    registry["shop"]["features"] = features
+    return registry
+
+
 def test_raw_scaling_and_features_per_base(tmp_path: Path) -> None:
     run = run_dbt(
         ["build", "--select", "+customer_segments", "--indirect-selection", "cautious"],
@@ -375,9 +392,9 @@ def test_raw_scaling_and_features_per_base(tmp_path: Path) -> None:
         dbt_vars={
             "segment_scaling": "none",
             "segment_k": 4,
-            "segment_features_by_base": {
-                "shop": ["annual_income_usd", "spending_score", "recency_days", "order_count"]
-            },
+            "customer_bases": shop_features(
+                ["annual_income_usd", "spending_score", "recency_days", "order_count"]
+            ),
         },
     )
     assert run.ok, run.output[-4000:]
