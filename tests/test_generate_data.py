@@ -1,14 +1,14 @@
-"""Tests of scripts/generate_data.py and of the seed files it committed."""
+"""Tests of the data generator (datagen/, run by scripts/generate_data.py) and of the seed
+files it committed."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
+import subprocess
 import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,22 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
+
+from datagen import streams, writers
+from datagen.cli import main
+from datagen.loyalty import LOYALTY_SCHEMA, loyalty_members
+from datagen.mall import mall_customers
+from datagen.orders import BAD_AMOUNTS, CATEGORIES, ORDER_DIRT, ORDER_SCHEMA, orders
+from datagen.shop import (
+    PROFESSIONS,
+    SHOP_ROWS,
+    SHOP_SCHEMA,
+    SHOP_SEGMENTS,
+    shop_customers,
+    shop_segments,
+)
+from datagen.streams import DEFAULT_SEED
+from datagen.writers import write_frame, write_mall_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -31,18 +47,6 @@ SHOP_SCORE = "Spending Score (1-100)"
 
 # Published mall clusters: size -> (income, spending) centre.
 MALL_CLUSTERS = {81: (55, 50), 39: (87, 82), 35: (88, 17), 23: (26, 21), 22: (26, 79)}
-
-
-def _load_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("generate_data", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_module()
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -93,20 +97,33 @@ def _std(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
 
 
 def test_seeds_regenerate_byte_for_byte(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert gen.main(["seeds", "--out", str(tmp_path), "--seed", str(gen.DEFAULT_SEED)]) == 0
+    assert main(["seeds", "--out", str(tmp_path), "--seed", str(DEFAULT_SEED)]) == 0
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and out.startswith("seeds: wrote")
     for name in GENERATED:
         assert (tmp_path / name).read_bytes() == (SEEDS / name).read_bytes(), name
 
 
+def test_script_runs_the_package_command_line(tmp_path: Path) -> None:
+    """`make seeds` runs scripts/generate_data.py, which only hands over to datagen.cli."""
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "seeds", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.startswith("seeds: wrote")
+    for name in GENERATED:
+        assert (tmp_path / name).read_bytes() == (SEEDS / name).read_bytes(), name
+
+
 def test_dataframe_api_matches_seed_files(tmp_path: Path) -> None:
-    gen.write_mall_csv(gen.mall_customers(gen.DEFAULT_SEED), tmp_path / "mall.csv")
-    customers = gen.shop_customers(gen.SHOP_ROWS, gen.DEFAULT_SEED)
-    gen.write_frame(customers, tmp_path / "shop.csv", gen.SHOP_SCHEMA)
-    gen.write_frame(gen.orders(customers, gen.DEFAULT_SEED), tmp_path / "o.csv", gen.ORDER_SCHEMA)
-    members = gen.loyalty_members(customers, gen.DEFAULT_SEED)
-    gen.write_frame(members, tmp_path / "l.csv", gen.LOYALTY_SCHEMA)
+    write_mall_csv(mall_customers(DEFAULT_SEED), tmp_path / "mall.csv")
+    customers = shop_customers(SHOP_ROWS, DEFAULT_SEED)
+    write_frame(customers, tmp_path / "shop.csv", SHOP_SCHEMA)
+    write_frame(orders(customers, DEFAULT_SEED), tmp_path / "o.csv", ORDER_SCHEMA)
+    members = loyalty_members(customers, DEFAULT_SEED)
+    write_frame(members, tmp_path / "l.csv", LOYALTY_SCHEMA)
     pairs = {"mall.csv": "mall_customers.csv", "shop.csv": "shop_customers.csv"}
     pairs |= {"o.csv": "orders.csv", "l.csv": "loyalty_members.csv"}
     for ours, committed in pairs.items():
@@ -114,10 +131,10 @@ def test_dataframe_api_matches_seed_files(tmp_path: Path) -> None:
 
 
 def test_other_seed_gives_other_data() -> None:
-    a = gen.shop_customers(200, seed=1)
-    b = gen.shop_customers(200, seed=2)
+    a = shop_customers(200, seed=1)
+    b = shop_customers(200, seed=2)
     assert not a.equals(b)
-    assert a.equals(gen.shop_customers(200, seed=1))
+    assert a.equals(shop_customers(200, seed=1))
 
 
 # ---------------------------------------------------------------------------
@@ -227,7 +244,7 @@ def test_shop_values() -> None:
     assert 100_000 <= df[SHOP_INCOME].mean() <= 120_000 and df[SHOP_INCOME].max() <= 190_000
     assert df[SHOP_SCORE].between(0, 100).all()
     professions = df.loc[df["Profession"] != "", "Profession"].value_counts()
-    assert set(professions.index) == set(gen.PROFESSIONS)
+    assert set(professions.index) == set(PROFESSIONS)
     assert professions.index[0] == "Artist"
     assert df["Family Size"].between(1, 9).all()
     assert (df["Work Experience"] <= 17).mean() >= 0.99
@@ -270,7 +287,7 @@ def test_shop_has_segment_structure() -> None:
     x = _std(adults, ["Age", SHOP_INCOME, SHOP_SCORE])
     scores = _silhouettes(x)
     best = max(scores, key=scores.__getitem__)
-    assert best == len(gen.SHOP_SEGMENTS)
+    assert best == len(SHOP_SEGMENTS)
     assert scores[best] - max(v for k, v in scores.items() if k != best) > 0.03
 
 
@@ -297,7 +314,7 @@ def test_orders_layout() -> None:
     assert 15_000 <= len(df) <= 30_000
     assert df["order_id"].str.fullmatch(r"O\d{7}").all()
     assert df["customer_id"].str.fullmatch(r"[1-9]\d*").all()
-    assert set(df["product_category"]) == set(gen.CATEGORIES)
+    assert set(df["product_category"]) == set(CATEGORIES)
     assert set(df["channel"]) == {"store", "web", "app"}
     ok_amount = df["amount"].notna()
     assert df.loc[ok_amount, "amount_usd"].str.fullmatch(r"-?\d+\.\d{2}").all()
@@ -321,7 +338,7 @@ def test_orders_lines_are_consistent() -> None:
 
 def test_orders_dirty_counts() -> None:
     df = _orders()
-    dirt = gen.ORDER_DIRT
+    dirt = ORDER_DIRT
     shop_ids = set(_text("shop_customers.csv")["CustomerID"])
     unknown = ~df["customer_id"].isin(shop_ids)
     assert unknown.sum() == dirt["unknown_customer"] == 40
@@ -329,7 +346,7 @@ def test_orders_dirty_counts() -> None:
     assert (df["amount"] < 0).sum() == dirt["negative_amount"] == 60
     assert (df["amount"] == 0).sum() == dirt["zero_amount"] == 10
     assert df["amount"].isna().sum() == dirt["bad_amount"] == 5
-    assert set(df.loc[df["amount"].isna(), "amount_usd"]) <= set(gen.BAD_AMOUNTS)
+    assert set(df.loc[df["amount"].isna(), "amount_usd"]) <= set(BAD_AMOUNTS)
     assert df["date"].isna().sum() == dirt["bad_date"] == 5
     future = df["date"] > "2025-12-31"
     assert future.sum() == dirt["future_date"] == 25
@@ -385,11 +402,11 @@ def test_loyalty_members() -> None:
     joined = pd.to_datetime(df["joined_date"], format="%Y-%m-%d")
     assert joined.min() >= pd.Timestamp("2019-01-01") and joined.max() <= pd.Timestamp("2025-12-31")
     assert set(df["tier"]) == {"Bronze", "Silver", "Gold"}
-    segment = gen.shop_segments(
+    segment = shop_segments(
         customers["Age"].to_numpy(), customers[SHOP_INCOME].to_numpy(), customers[SHOP_SCORE]
     )
     member = customers["CustomerID"].isin(df["customer_id"]).to_numpy()
-    names = [s.name for s in gen.SHOP_SEGMENTS]
+    names = [s.name for s in SHOP_SEGMENTS]
     rate = {name: member[segment == i].mean() for i, name in enumerate(names)}
     assert rate["young_trendsetters"] > 0.8
     assert 0.45 <= rate["family_mainstream"] <= 0.7
@@ -405,7 +422,7 @@ def _scale(out: Path, fmt: str, rows: int = 5000, chunk_rows: int | None = None)
     args = ["scale", "--rows", str(rows), "--format", fmt, "--out", str(out), "--with-orders"]
     if chunk_rows is not None:
         args += ["--chunk-rows", str(chunk_rows)]
-    assert gen.main(args) == 0
+    assert main(args) == 0
     return out
 
 
@@ -417,9 +434,9 @@ def test_scale_is_deterministic_and_chunk_independent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     # Small blocks so that chunks cross block and row-group boundaries.
-    monkeypatch.setattr(gen, "SHOP_BLOCK_ROWS", 2000)
-    monkeypatch.setattr(gen, "ACTIVITY_BLOCK_CUSTOMERS", 1500)
-    monkeypatch.setattr(gen, "PARQUET_ROW_GROUP_ROWS", 3000)
+    monkeypatch.setattr(streams, "SHOP_BLOCK_ROWS", 2000)
+    monkeypatch.setattr(streams, "ACTIVITY_BLOCK_CUSTOMERS", 1500)
+    monkeypatch.setattr(writers, "PARQUET_ROW_GROUP_ROWS", 3000)
     for fmt in ("csv", "parquet"):
         whole = _files(_scale(tmp_path / f"{fmt}_whole", fmt, chunk_rows=5000))
         assert whole == _files(_scale(tmp_path / f"{fmt}_again", fmt, chunk_rows=5000))
@@ -457,14 +474,14 @@ def test_scale_quirks_scale_with_rows(tmp_path: Path) -> None:
 
 
 def test_scale_of_seed_size_reproduces_the_seeds(tmp_path: Path) -> None:
-    _scale(tmp_path, "csv", rows=gen.SHOP_ROWS)
+    _scale(tmp_path, "csv", rows=SHOP_ROWS)
     for name in GENERATED[1:]:
         assert (tmp_path / name).read_bytes() == (SEEDS / name).read_bytes(), name
 
 
 def test_unknown_customer_ids_stay_outside_the_file() -> None:
-    customers = gen.shop_customers(12_000, seed=7)
-    lines = gen.orders(customers, seed=7)
+    customers = shop_customers(12_000, seed=7)
+    lines = orders(customers, seed=7)
     unknown = ~lines["customer_id"].isin(set(customers["CustomerID"]))
     assert unknown.sum() == 240
     assert (lines.loc[unknown, "customer_id"].astype(int) > 12_000).all()
