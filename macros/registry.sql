@@ -348,10 +348,7 @@
 
 {% macro registry_maps(column) %}
     {#- True when at least one base maps this column. -#}
-    {%- for entry in customer_base_registry().values() if column in entry.columns -%}
-        {{ return(true) }}
-    {%- endfor -%}
-    {{ return(false) }}
+    {{ return(bases_mapping(column) | length > 0) }}
 {% endmacro %}
 
 
@@ -419,4 +416,27 @@
 {% macro segment_feature_names() %}
     {#- Every feature name a segmentation dimension can belong to, numeric or categorical. -#}
     {{ return(candidate_features() + all_categorical_segment_features()) }}
+{% endmacro %}
+
+
+{% macro segment_feature_pairs(key) -%}
+    {#- Every (base, feature) pair of a registry list (`features` or `categorical_features`),
+        as SQL row values for `(customer_base, attribute_name) in (...)`. -#}
+    {%- set pairs = [] -%}
+    {%- for base, entry in customer_base_registry().items() -%}
+        {%- for feature in entry[key] -%}
+            {%- do pairs.append("('" ~ base ~ "', '" ~ feature ~ "')") -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ pairs | join(', ') if pairs else "(null, null)" }}
+{%- endmacro %}
+
+
+{% macro bases_mapping(column) %}
+    {#- The bases whose registry entry maps this column. -#}
+    {%- set bases = [] -%}
+    {%- for base, entry in customer_base_registry().items() if column in entry.columns -%}
+        {%- do bases.append(base) -%}
+    {%- endfor -%}
+    {{ return(bases) }}
 {% endmacro %}

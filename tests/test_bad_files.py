@@ -107,7 +107,7 @@ def test_export_format_variants_are_read_in_full(tmp_path: Path, case: str) -> N
     path = write_csv(tmp_path / f"{case}.csv", HEADER, rows, **FORMATS[case])
 
     run = run_dbt(
-        ["build", "--select", "+stg_customer_bases__customers"],
+        ["build", "--select", "+stg_customer_bases__customers", "--indirect-selection", "cautious"],
         tmp_path,
         dbt_vars={"shop_customers_path": str(path)},
     )
@@ -128,7 +128,7 @@ def test_extra_column_is_kept_in_the_raw_record_and_ignored(tmp_path: Path) -> N
     path = write_csv(tmp_path / "extra.csv", [*HEADER, "Region"], rows)
 
     run = run_dbt(
-        ["build", "--select", "+stg_customer_bases__customers"],
+        ["build", "--select", "+stg_customer_bases__customers", "--indirect-selection", "cautious"],
         tmp_path,
         dbt_vars={"shop_customers_path": str(path)},
     )

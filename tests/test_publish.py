@@ -118,8 +118,8 @@ def test_bad_setting_is_refused_before_any_model_runs(published: Run) -> None:
     failed = run_pipeline(published.work, dbt_vars={"segment_features": ["age", "shoe_size"]})
 
     assert not failed.ok
-    assert "Unknown segment feature 'shoe_size'" in failed.output
-    assert "allowed features: age, annual_income_usd" in failed.output
+    assert "base 'mall': feature 'shoe_size' is not a mapped numeric column" in failed.output
+    assert "numeric columns available: age, annual_income_usd" in failed.output
     assert "START sql" not in failed.output
     assert published_state(published) == before
 

@@ -3,7 +3,8 @@
 -- most common: how the segment looks on everything kept, segmented on or not. Numeric rows
 -- give the segment's mean and median beside the base's mean; categorical rows the value's
 -- share in the segment beside its share in the base, and their ratio (lift).
-{%- set registry = customer_base_registry() %}
+{%- set numeric_columns = candidate_features() %}
+{%- set categorical_columns = registry_columns('categorical') %}
 
 with
 
@@ -16,9 +17,23 @@ assignments as (
 ),
 
 customers as (
-    select * from {{ ref('int_customers_enriched') }}
+    select
+        customer_base,
+        customer_id,
+        {%- for column in numeric_columns %}
+        {{ column }}::double as {{ column }},
+        {%- endfor %}
+        {#- gender and profession have defaults ('unknown', 'Unknown') in every base; only
+            the bases that map them are profiled on them. #}
+        {%- for column in categorical_columns %}
+        case
+            when customer_base in ({{ sql_quoted_list(bases_mapping(column)) }}) then {{ column }}::varchar
+        end as {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ ref('int_customers_enriched') }}
 ),
 
+-- Read by both unpivots below: recomputed rather than materialised (a narrow join).
 segmented as not materialized (
     select
         customers.*,
@@ -30,50 +45,44 @@ segmented as not materialized (
             and customers.customer_id = assignments.customer_id
 ),
 
+-- One row per customer and attribute with a value (unpivot leaves nulls out, so a base
+-- contributes only the columns it maps), in one pass over the customers.
+categorical_unpivoted as (
+    unpivot (
+        select
+            customer_base,
+            segment_id,
+            {{ categorical_columns | join(',\n            ') }}
+        from segmented
+    )
+    on {{ categorical_columns | join(', ') }}
+    into name attribute_name value attribute_value
+),
+
 categorical_values as (
-    {%- for base, entry in registry.items() %}
-    {%- for column in entry.categorical_columns %}
     select
-        customer_base,
-        segment_id,
-        '{{ column }}' as attribute_name,
-        {{ column }}::varchar as attribute_value,
-        {{ 'true' if column in entry.categorical_features else 'false' }} as is_segment_feature
-    from segmented
-    where customer_base = '{{ base }}' and {{ column }} is not null
-    union all
-    {%- endfor %}
-    {%- endfor %}
-    select
-        null::varchar as customer_base,
-        null::integer as segment_id,
-        null::varchar as attribute_name,
-        null::varchar as attribute_value,
-        null::boolean as is_segment_feature
-    where false
+        *,
+        (customer_base, attribute_name) in ({{ segment_feature_pairs('categorical_features') }})
+            as is_segment_feature
+    from categorical_unpivoted
 ),
 
 numeric_values as not materialized (
-    {%- for base, entry in registry.items() %}
-    {%- for column in entry.numeric_columns + (behaviour_features() if entry.orders else []) %}
     select
-        customer_base,
-        segment_id,
-        '{{ column }}' as attribute_name,
-        {{ column }}::double as attribute_number,
-        {{ 'true' if column in entry.features else 'false' }} as is_segment_feature
-    from segmented
-    where customer_base = '{{ base }}' and {{ column }} is not null
-    union all
-    {%- endfor %}
-    {%- endfor %}
-    select
-        null::varchar as customer_base,
-        null::integer as segment_id,
-        null::varchar as attribute_name,
-        null::double as attribute_number,
-        null::boolean as is_segment_feature
-    where false
+        *,
+        (customer_base, attribute_name) in ({{ segment_feature_pairs('features') }})
+            as is_segment_feature
+    from (
+        unpivot (
+            select
+                customer_base,
+                segment_id,
+                {{ numeric_columns | join(',\n                ') }}
+            from segmented
+        )
+        on {{ numeric_columns | join(', ') }}
+        into name attribute_name value attribute_number
+    )
 ),
 
 value_counts as (
