@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 if TYPE_CHECKING:
     import duckdb
-
-from collections.abc import Sequence
 
 
 def customer_bases(featurized: duckdb.DuckDBPyRelation) -> list[str]:
