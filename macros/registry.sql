@@ -440,3 +440,15 @@
     {%- endfor -%}
     {{ return(bases) }}
 {% endmacro %}
+
+
+{% macro bases_never_missing(column) %}
+    {#- The bases in which a valid customer always has this column: it is required, or
+        segmented on. -#}
+    {%- set bases = [] -%}
+    {%- for base, entry in customer_base_registry().items()
+        if column in entry.required + entry.features + entry.categorical_features -%}
+        {%- do bases.append(base) -%}
+    {%- endfor -%}
+    {{ return(bases) }}
+{% endmacro %}
