@@ -452,3 +452,71 @@
     {%- endfor -%}
     {{ return(bases) }}
 {% endmacro %}
+
+
+{% macro segment_feature_rows() -%}
+    {#- Every base's segment features as SQL row values (customer_base, feature_name,
+        feature_kind, feature_position): numeric features first, then categorical ones; a
+        row of nulls when there are none. -#}
+    {%- set rows = [] -%}
+    {%- for base, entry in customer_base_registry().items() -%}
+        {%- for feature in entry.features -%}
+            {%- do rows.append("('" ~ base ~ "', '" ~ feature ~ "', 'numeric', " ~ loop.index ~ ")") -%}
+        {%- endfor -%}
+        {%- for feature in entry.categorical_features -%}
+            {%- do rows.append("('" ~ base ~ "', '" ~ feature ~ "', 'categorical', " ~ (entry.features | length + loop.index) ~ ")") -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ (rows or ["(null, null, null, null)"]) | join(', ') }}
+{%- endmacro %}
+
+
+{% macro profiled_columns(numeric_columns, categorical_columns) -%}
+    {#- The columns segment_profiles describes: numbers as doubles, categories as text. gender
+        and profession have defaults ('unknown', 'Unknown') in every base, so each column is
+        kept only for the bases that map it (behaviour is null where a base has no orders). -#}
+    {%- for column in numeric_columns %}
+    {{ column }}::double as {{ column }},
+    {%- endfor %}
+    {%- for column in categorical_columns %}
+    case
+        when customer_base in ({{ sql_quoted_list(bases_mapping(column)) }}) then {{ column }}::varchar
+    end as {{ column }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{% macro numeric_columns_or_null() -%}
+    {#- Every numeric column any base maps, the project's own always: the staged value, or a
+        typed null where no base maps it. -#}
+    {%- for column in registry_columns('numeric') %}
+    {{ column if registry_maps(column) else 'null::double' }} as {{ column }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{% macro categorical_feature_values(relation) -%}
+    {#- Per customer of `relation`, one row per categorical feature its base is segmented on
+        (customer_base, feature_name, category_value), from one unpivot; no rows when no base
+        has a categorical feature. -#}
+    {%- set features = all_categorical_segment_features() -%}
+    {%- if features -%}
+    select
+        customer_base,
+        feature_name,
+        category_value
+    from (
+        unpivot (select customer_base, {{ features | join(', ') }} from {{ relation }})
+        on {{ features | join(', ') }}
+        into name feature_name value category_value
+    )
+    where (customer_base, feature_name) in ({{ segment_feature_pairs('categorical_features') }})
+    {%- else -%}
+    select
+        customer_base,
+        null::varchar as feature_name,
+        null::varchar as category_value
+    from {{ relation }}
+    where false
+    {%- endif -%}
+{%- endmacro %}

@@ -198,9 +198,12 @@
 
 {% macro staged_union(kind) -%}
     {#- The staged rows of every registered base that has rows of this kind (`customers`,
-        `orders` or `loyalty_members`), matched by column name. -#}
+        `orders` or `loyalty_members`), matched by column name; no rows when no base has any. -#}
     {%- set registry = customer_base_registry() -%}
     {%- set bases = customer_bases() if kind == 'customers' else bases_with(kind) -%}
+    {%- if not bases %}
+    {{ empty_staged_rows(history_columns()[kind]) }}
+    {%- endif %}
     {%- for base in bases %}
     {%- set location = registry[base] if kind == 'customers' else registry[base][kind] %}
     select * from (

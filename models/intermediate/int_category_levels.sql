@@ -7,26 +7,19 @@ valid_customers as (
     select * from {{ ref('int_customers_enriched') }}
 ),
 
+-- One row per customer and categorical feature its base is segmented on, in one pass.
+feature_values as (
+    {{ categorical_feature_values('valid_customers') }}
+),
+
 levels as (
-    {%- for base in customer_bases() %}
-    {%- for feature in categorical_segment_features(base) %}
     select
         customer_base,
-        '{{ feature }}' as feature_name,
-        {{ feature }}::varchar as category_value,
+        feature_name,
+        category_value::varchar as category_value,
         count(*) as customer_count
-    from valid_customers
-    where customer_base = '{{ base }}' and {{ feature }} is not null
-    group by customer_base, {{ feature }}
-    union all
-    {%- endfor %}
-    {%- endfor %}
-    select
-        null::varchar as customer_base,
-        null::varchar as feature_name,
-        null::varchar as category_value,
-        null::bigint as customer_count
-    where false
+    from feature_values
+    group by customer_base, feature_name, category_value
 ),
 
 numbered as (

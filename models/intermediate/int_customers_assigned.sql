@@ -46,7 +46,7 @@ distances as (
         customers.customer_id,
         list_transform(
             centroid_lists.base_centroids,
-            lambda centroid: list_distance(customers.feature_vector, centroid)
+            lambda centroid: list_distance(customers.feature_vector, centroid)  -- noqa: RF02
         ) as centroid_distances
     from customers
     inner join centroid_lists

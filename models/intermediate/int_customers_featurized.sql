@@ -66,7 +66,8 @@ vectorised as (
         standardised.*,
         {{ feature_vector('standardised', 'levels_by_base', segment_scaling()) }} as feature_vector
     from standardised
-    left join levels_by_base
+    -- Read by the categorical indicators of feature_vector, where a base has any.
+    left join levels_by_base  -- noqa: ST11
         on standardised.customer_base = levels_by_base.customer_base
 )
 

@@ -80,7 +80,10 @@ favourite_categories as (
             category_spend_usd / sum(category_spend_usd) over (partition by customer_base, customer_id), 9
         ) as favourite_category_spend_share
     from category_spend
-    qualify row_number() over (partition by customer_base, customer_id order by category_spend_usd desc, product_category asc) = 1
+    qualify row_number() over (
+        partition by customer_base, customer_id
+        order by category_spend_usd desc, product_category asc
+    ) = 1
 ),
 
 channel_orders as (
@@ -99,7 +102,10 @@ preferred_channels as (
         customer_id,
         channel as preferred_channel
     from channel_orders
-    qualify row_number() over (partition by customer_base, customer_id order by channel_order_count desc, channel asc) = 1
+    qualify row_number() over (
+        partition by customer_base, customer_id
+        order by channel_order_count desc, channel asc
+    ) = 1
 ),
 
 -- Read twice below (whole rows, and the ranks): recomputed rather than materialised.

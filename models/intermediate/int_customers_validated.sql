@@ -123,9 +123,11 @@ final as (
         -- The raw values are kept where they are needed, on rejected rows; a valid row's
         -- are its parsed columns (and the staging model has them all).
         case when failed_rules != '' then raw_record end as raw_record,
-        {%- for column in registry_columns('numeric') if column in canonical_columns() %}
-        {{ column }},
-        {%- endfor %}
+        age,
+        annual_income_usd,
+        spending_score,
+        work_experience_years,
+        family_size,
         is_profession_missing,
         failed_rules = '' as is_valid
     from checked

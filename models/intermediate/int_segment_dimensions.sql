@@ -24,40 +24,29 @@ category_levels as (
     from {{ ref('int_category_levels') }}
 ),
 
+-- The registry's features per base, in order: numeric ones first, then categorical ones.
+segment_features as (
+    select * from (
+        values {{ segment_feature_rows() }}
+    ) as features (customer_base, feature_name, feature_kind, feature_position)  -- noqa: AL05
+    where customer_base is not null
+),
+
+-- Numeric features are one dimension each; a categorical one has a dimension per category.
 dimensions as (
-    {%- for base in customer_bases() %}
-    {%- set base_loop = loop %}
-    {%- for feature in segment_features(base) %}
     select
-        '{{ base }}' as customer_base,
-        '{{ feature }}' as feature_name,
-        'numeric' as feature_kind,
-        null::varchar as category_value,
-        {{ loop.index }} as feature_position,
-        0 as level_position
-    union all
-    {%- endfor %}
-    {%- for feature in categorical_segment_features(base) %}
-    select
-        customer_base,
-        feature_name,
-        'categorical' as feature_kind,
-        category_value,
-        {{ segment_features(base) | length + loop.index }} as feature_position,
-        level_position
-    from category_levels
-    where customer_base = '{{ base }}' and feature_name = '{{ feature }}'
-    union all
-    {%- endfor %}
-    {%- endfor %}
-    select
-        null::varchar as customer_base,
-        null::varchar as feature_name,
-        null::varchar as feature_kind,
-        null::varchar as category_value,
-        null::integer as feature_position,
-        null::integer as level_position
-    where false
+        segment_features.customer_base,
+        segment_features.feature_name,
+        segment_features.feature_kind,
+        category_levels.category_value,
+        segment_features.feature_position,
+        coalesce(category_levels.level_position, 0) as level_position
+    from segment_features
+    left join category_levels
+        on
+            segment_features.feature_kind = 'categorical'
+            and segment_features.customer_base = category_levels.customer_base
+            and segment_features.feature_name = category_levels.feature_name
 ),
 
 final as (

@@ -20,16 +20,7 @@ customers as (
     select
         customer_base,
         customer_id,
-        {%- for column in numeric_columns %}
-        {{ column }}::double as {{ column }},
-        {%- endfor %}
-        {#- gender and profession have defaults ('unknown', 'Unknown') in every base; only
-            the bases that map them are profiled on them. #}
-        {%- for column in categorical_columns %}
-        case
-            when customer_base in ({{ sql_quoted_list(bases_mapping(column)) }}) then {{ column }}::varchar
-        end as {{ column }}{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ profiled_columns(numeric_columns, categorical_columns) }}
     from {{ ref('int_customers_enriched') }}
 ),
 

@@ -25,9 +25,7 @@ renamed as (
         {%- endfor %}
         raw_record,
         unparseable_columns,
-        {%- for column in registry_columns('numeric') %}
-        {{ column if registry_maps(column) else 'null::double' }} as {{ column }},
-        {%- endfor %}
+        {{ numeric_columns_or_null() }},
         {{ 'profession is null' if registry_maps('profession') else 'true' }} as is_profession_missing
     from staged
 )

@@ -5,11 +5,7 @@
 with
 
 staged as (
-    {%- if bases_with('loyalty_members') %}
     {{ staged_union('loyalty_members') }}
-    {%- else %}
-    {{ empty_staged_rows(history_columns()['loyalty_members']) }}
-    {%- endif %}
 ),
 
 renamed as (

@@ -5,11 +5,7 @@
 with
 
 staged as (
-    {%- if bases_with('orders') %}
     {{ staged_union('orders') }}
-    {%- else %}
-    {{ empty_staged_rows(history_columns()['orders']) }}
-    {%- endif %}
 ),
 
 renamed as (
