@@ -1,8 +1,9 @@
 """Publish the marts of a passing build to the serving database and to Parquet, atomically.
 
 BI tools open the serving database (read-only) or the Parquet files; dbt never writes to
-either. Only after a `dbt build` whose every node passed (its run_results.json says so, and
-the build database holds that run), this script:
+either. Only after a complete `dbt build` whose every node passed (see `build_gate.py`: a
+selection, an interrupted build or a build database changed since is refused), and while
+holding the build's lock (`build_lock.py`), this script:
 
 1. copies every mart of the build database into a new DuckDB file beside the serving one,
    written for DuckDB 1.x readers (``storage_compatibility_version``), rows in a fixed order;
@@ -12,6 +13,10 @@ the build database holds that run), this script:
    marts or the new ones, never a mix, and a reader holding the old file keeps reading it),
    then switches the ``marts`` link to the new folder (also one atomic step). The folder the
    link pointed to before is kept for readers still in it; older ones are removed.
+
+Temporary files an interrupted publish left behind are removed first. A serving file that
+cannot be read (not a DuckDB file, or damaged) is replaced with a warning; its run history
+is carried over when it can still be read, otherwise `segmentation_runs` starts again.
 """
 
 from __future__ import annotations
@@ -21,42 +26,33 @@ import json
 import os
 import shutil
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import build_lock
+from build_gate import RUNS_MART, PublishRefused, publishable_build
+
 # DuckDB 1.0 and later can open files written with this storage version.
 STORAGE_COMPATIBILITY_VERSION = "v1.0.0"
-RUNS_MART = "segmentation_runs"
-FAILED_STATUSES = {"error", "fail", "runtime error", "skipped"}
+# Exit codes of this script and of run_pipeline.py.
+EXIT_PUBLISH_REFUSED = 3
+EXIT_BUSY = 4
+EXIT_INTERRUPTED = 130
+TRY_AGAIN = "try again when it has finished"
 
 
-class PublishRefused(Exception):
-    """The build is not one that may be published; the message says why."""
+@dataclass(frozen=True)
+class Published:
+    """What a publish wrote, and what it found wrong with the serving file it replaced."""
 
-
-def passed_build_run_id(run_results_path: Path) -> str:
-    """The invocation id of the last dbt command, if it was a `build` in which every node
-    passed (warnings allowed); otherwise PublishRefused."""
-    if not run_results_path.exists():
-        raise PublishRefused(f"no {run_results_path}: run `make run` (dbt build) first")
-    results = json.loads(run_results_path.read_text())
-    command = results.get("args", {}).get("which")
-    if command != "build":
-        raise PublishRefused(
-            f"the last dbt command in {run_results_path.parent} was `{command}`, not `build`: "
-            "run `make run` to build, test and publish"
-        )
-    failed = sorted(
-        result["unique_id"] for result in results["results"] if result["status"] in FAILED_STATUSES
-    )
-    if failed:
-        raise PublishRefused(
-            f"the last build had {len(failed)} failed or skipped nodes ({', '.join(failed[:5])}"
-            f"{', ...' if len(failed) > 5 else ''}): nothing is published"
-        )
-    return results["metadata"]["invocation_id"]
+    run_id: str
+    marts: list[str]
+    warnings: list[str]
 
 
 def mart_names(manifest_path: Path) -> list[str]:
@@ -80,10 +76,111 @@ def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+def sentence(text: str) -> str:
+    """`text` as a sentence: first letter upper-case, a full stop at the end."""
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def damaged_tables(connection: duckdb.DuckDBPyConnection, database: str) -> list[str]:
+    """Tables of an attached database that cannot be read to the end, with the error: every
+    column of every row is read, so DuckDB checks every block's checksum."""
+    damaged = []
+    tables = connection.sql(
+        "select table_name from duckdb_tables() where database_name = ? order by table_name",
+        params=[database],
+    ).fetchall()
+    for (table,) in tables:
+        try:
+            connection.sql(
+                f"select max(hash(columns(*))) from {database}.{_quote(table)}"
+            ).fetchall()
+        except duckdb.Error as error:
+            damaged.append(f"{table}: {first_line(error)}")
+    return damaged
+
+
+def carry_over_history(
+    connection: duckdb.DuckDBPyConnection, previous_serving: Path, run_id: str
+) -> list[str]:
+    """Append the earlier published runs of the serving file about to be replaced to this
+    run's `segmentation_runs`; return warnings when that file is damaged or unreadable."""
+    if not previous_serving.exists():
+        return []
+    restarted = f"{RUNS_MART} starts again with run {run_id} alone"
+    try:
+        connection.execute(f"attach {_literal(previous_serving)} as previous (read_only)")
+    except duckdb.Error as error:
+        if "Conflicting lock" in str(error):
+            # Not damaged, only opened for writing elsewhere: replacing it would lose its
+            # history and that process's writes.
+            raise PublishRefused(
+                f"{previous_serving} is open for writing in another process ({first_line(error)})",
+                advice="close it (BI tools open it read-only), then run `make publish`",
+            ) from None
+        return [
+            f"{previous_serving} could not be read ({first_line(error)}): it is replaced, "
+            f"and its run history is lost: {restarted}"
+        ]
+    try:
+        damaged = damaged_tables(connection, "previous")
+        history_error = _insert_history(connection, run_id)
+    finally:
+        connection.execute("detach previous")
+    if history_error:
+        problems = "; ".join(damaged or [history_error])
+        return [f"{previous_serving} is replaced ({problems}): {restarted}"]
+    if damaged:
+        return [
+            f"{previous_serving} was damaged ({'; '.join(damaged)}): it is replaced, "
+            "its run history kept"
+        ]
+    return []
+
+
+def _insert_history(connection: duckdb.DuckDBPyConnection, run_id: str) -> str | None:
+    """Copy the runs of `previous` other than `run_id` into this file's `segmentation_runs`,
+    by the columns both have; the problem, if they cannot be copied."""
+    current = connection.sql("select current_database()").fetchall()[0][0]
+    previous_columns = _columns(connection, "previous", RUNS_MART)
+    if not previous_columns:
+        return f"it holds no {RUNS_MART} table"
+    shared = ", ".join(
+        _quote(column)
+        for column in _columns(connection, current, RUNS_MART)
+        if column in previous_columns
+    )
+    try:
+        connection.execute(
+            f"insert into {RUNS_MART} ({shared}) select {shared} from previous.{RUNS_MART} "
+            "where run_id != ?",
+            [run_id],
+        )
+    except duckdb.Error as error:
+        return f"its run history could not be read: {first_line(error)}"
+    return None
+
+
+def _columns(connection: duckdb.DuckDBPyConnection, database: str, table: str) -> list[str]:
+    return [
+        name
+        for (name,) in connection.sql(
+            "select column_name from duckdb_columns() "
+            "where database_name = ? and schema_name = 'main' and table_name = ? "
+            "order by column_index",
+            params=[database, table],
+        ).fetchall()
+    ]
+
+
 def write_serving_file(
     build_db: Path, destination: Path, marts: list[str], previous_serving: Path
-) -> str:
-    """Write the marts of `build_db` into a new DuckDB file; return the published run id."""
+) -> tuple[str, list[str]]:
+    """Write the marts of `build_db` into a new DuckDB file, with the run history of
+    `previous_serving`; return the published run id and warnings about the previous file."""
     finished_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     with duckdb.connect(
         str(destination), config={"storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION}
@@ -100,23 +197,26 @@ def write_serving_file(
             f"from build.{RUNS_MART}",
             [finished_at],
         )
-        run_id = connection.sql(f"select run_id from {RUNS_MART}").fetchall()[0][0]
-        if previous_serving.exists():
-            connection.execute(f"attach {_literal(previous_serving)} as previous (read_only)")
-            has_history = connection.sql(
-                "select count(*) from duckdb_tables() "
-                f"where database_name = 'previous' and table_name = '{RUNS_MART}'"
-            ).fetchall()[0][0]
-            if has_history:
-                connection.execute(
-                    f"insert into {RUNS_MART} by name select * from previous.{RUNS_MART} "
-                    "where run_id != ?",
-                    [run_id],
-                )
-            connection.execute("detach previous")
         connection.execute("detach build")
+        run_id = connection.sql(f"select run_id from {RUNS_MART}").fetchall()[0][0]
+        warnings = carry_over_history(connection, previous_serving, run_id)
         connection.execute("checkpoint")
-    return run_id
+    return run_id, warnings
+
+
+def remove_leftovers(serving_db: Path, parquet_link: Path) -> None:
+    """Remove what an interrupted publish left behind: temporary serving files (and their
+    write-ahead logs) and staging links. Unlinked Parquet folders go in `switch_link`."""
+    leftovers = [
+        *serving_db.parent.glob(f".{serving_db.name}.*.tmp"),
+        *serving_db.parent.glob(f".{serving_db.name}.*.tmp.wal"),
+        *parquet_link.parent.glob(f".{parquet_link.name}-link-*"),
+    ]
+    for leftover in leftovers:
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover)
+        else:
+            leftover.unlink(missing_ok=True)
 
 
 def write_parquet(source_db: Path, folder: Path, marts: list[str]) -> None:
@@ -145,25 +245,24 @@ def switch_link(link: Path, folder: Path) -> None:
             shutil.rmtree(old)
 
 
-def publish(
-    build_db: Path, serving_db: Path, parquet_link: Path, target_path: Path
-) -> tuple[str, list[str]]:
-    """Publish every mart of a passing build; return the run id and the marts published."""
-    invocation_id = passed_build_run_id(target_path / "run_results.json")
+def publish(build_db: Path, serving_db: Path, parquet_link: Path, target_path: Path) -> Published:
+    """Publish every mart of the last build, if it may be published (else PublishRefused).
+    The caller holds the build lock."""
+    build = publishable_build(build_db, target_path)
     marts = mart_names(target_path / "manifest.json")
     if RUNS_MART not in marts:
         raise PublishRefused(f"{target_path / 'manifest.json'} lists no {RUNS_MART} mart")
     serving_db.parent.mkdir(parents=True, exist_ok=True)
     parquet_link.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(serving_db, parquet_link)
     temporary = serving_db.with_name(f".{serving_db.name}.{os.getpid()}.tmp")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     folder = parquet_link.with_name(f"{parquet_link.name}-{stamp}")
-    temporary.unlink(missing_ok=True)
     try:
-        run_id = write_serving_file(build_db, temporary, marts, serving_db)
-        if run_id != invocation_id:
+        run_id, warnings = write_serving_file(build_db, temporary, marts, serving_db)
+        if run_id != build.invocation_id:
             raise PublishRefused(
-                f"{build_db} holds run {run_id}, but the last build was {invocation_id}"
+                f"{build_db} holds run {run_id}, but the last build was {build.invocation_id}"
             )
         write_parquet(temporary, folder, marts)
         # A write-ahead log beside the serving file would belong to the old file.
@@ -177,7 +276,7 @@ def publish(
     finally:
         temporary.unlink(missing_ok=True)
         Path(f"{temporary}.wal").unlink(missing_ok=True)
-    return run_id, marts
+    return Published(run_id, marts, warnings)
 
 
 def locations_from_environment() -> dict[str, Path]:
@@ -199,17 +298,26 @@ def main() -> int:
     parser.add_argument("--parquet-dir", type=Path, default=defaults["parquet_link"])
     parser.add_argument("--target-path", type=Path, default=defaults["target_path"])
     args = parser.parse_args()
-    if not args.build_db.exists():
-        print(f"No build database at {args.build_db}: run `make run` first.", file=sys.stderr)
-        return 2
     try:
-        run_id, marts = publish(args.build_db, args.serving_db, args.parquet_dir, args.target_path)
+        with build_lock.hold(args.build_db):
+            published = publish(args.build_db, args.serving_db, args.parquet_dir, args.target_path)
+    except build_lock.BuildBusy as busy:
+        print(sentence(f"{busy}: nothing was published; {TRY_AGAIN}"), file=sys.stderr)
+        return EXIT_BUSY
     except PublishRefused as refusal:
-        print(f"Not published: {refusal}.", file=sys.stderr)
-        return 1
+        print(sentence(str(refusal)), file=sys.stderr)
+        return EXIT_PUBLISH_REFUSED
+    except (duckdb.Error, OSError) as error:
+        print(f"Publishing failed: {first_line(error)}.", file=sys.stderr)
+        return EXIT_PUBLISH_REFUSED
+    except KeyboardInterrupt:
+        print("Interrupted while publishing.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    for warning in published.warnings:
+        print(f"Warning: {warning}.", file=sys.stderr)
     print(
-        f"Published run {run_id}: {len(marts)} marts to {args.serving_db} "
-        f"and {args.parquet_dir}/ ({', '.join(marts)})"
+        f"Published run {published.run_id}: {len(published.marts)} marts to {args.serving_db} "
+        f"and {args.parquet_dir}/ ({', '.join(published.marts)})"
     )
     return 0
 

@@ -62,8 +62,11 @@ def test_failed_build_leaves_the_published_marts_untouched(published: Run) -> No
 
     failed = run_pipeline(published.work, dbt_vars=FAILING_THRESHOLDS)
 
-    assert not failed.ok
+    assert failed.returncode == 1
     assert "rejected_share_below_error_threshold" in failed.output
+    assert (
+        "A model or test failed (1 failed: rejected_share_below_error_threshold; " in failed.output
+    )
     assert "nothing was published" in failed.output
     assert "still holds run" in failed.output
     assert published_state(published) == before
@@ -93,8 +96,9 @@ def test_publish_after_a_failed_build_is_refused(published: Run) -> None:
 
     again = publish_again(published)
 
-    assert again.returncode == 1
-    assert "Not published: the last build had" in again.stderr
+    assert again.returncode == 3
+    assert again.stderr.startswith("The last build had ")
+    assert again.stderr.endswith(": nothing was published; run `make run`.\n")
     assert published_state(published) == before
 
 
@@ -117,7 +121,8 @@ def test_bad_setting_is_refused_before_any_model_runs(published: Run) -> None:
 
     failed = run_pipeline(published.work, dbt_vars={"segment_features": ["age", "shoe_size"]})
 
-    assert not failed.ok
+    assert failed.returncode == 2
+    assert "dbt stopped before building anything" in failed.output
     assert "base 'mall': feature 'shoe_size' is not a mapped numeric column" in failed.output
     assert "numeric columns available: age, annual_income_usd" in failed.output
     assert "START sql" not in failed.output
