@@ -1,4 +1,4 @@
-"""Tests of the offline segment report (scripts/build_report.py).
+"""Tests of the offline segment report (the segment_report package and scripts/build_report.py).
 
 Pure functions on small frames, the report built from the project's own marts (DuckDB file
 and Parquet folder), and the page itself in headless Chromium: every chart drawn, no console
@@ -11,13 +11,32 @@ import csv
 import importlib.util
 import os
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+
+from segment_report import screenshot as chromium
+from segment_report.build import build_report
+from segment_report.cards import segment_cards_html
+from segment_report.charts import base_charts
+from segment_report.data import (
+    connect_marts,
+    load_report_data,
+    rejections_by_rule,
+    sample_customers,
+)
+from segment_report.figures.profiles import segment_centres
+from segment_report.personas import (
+    CATALOG_PERSONAS,
+    FALLBACK_COLOURS,
+    PERSONA_COLOURS,
+    persona_colour,
+    persona_colour_map,
+    persona_order,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SCRIPT = PROJECT_DIR / "scripts" / "build_report.py"
@@ -38,16 +57,16 @@ EXTERNAL_REFERENCE = re.compile(
 HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
-def _load_report_module():
+def _load_script():
+    """The command line, scripts/build_report.py, as a module."""
     spec = importlib.util.spec_from_file_location("build_report", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class builds
     spec.loader.exec_module(module)
     return module
 
 
-report = _load_report_module()
+command_line = _load_script()
 
 
 def _in_ci() -> bool:
@@ -65,7 +84,7 @@ def built_report(
 ) -> tuple[Path, int]:
     """The report of the project's own build, from the DuckDB file; (path, charts emitted)."""
     out = tmp_path_factory.mktemp("report") / "segments.html"
-    charts = report.build_report(out, database=built_warehouse)
+    charts = build_report(out, database=built_warehouse)
     return out, charts
 
 
@@ -107,42 +126,42 @@ def customers_db() -> Iterator[duckdb.DuckDBPyConnection]:
 def test_catalog_personas_match_the_seed() -> None:
     with CATALOG.open(newline="", encoding="utf-8") as handle:
         names = [row["persona_name"] for row in csv.DictReader(handle)]
-    assert tuple(names) == report.CATALOG_PERSONAS
-    assert set(report.PERSONA_COLOURS) == set(names)
+    assert tuple(names) == CATALOG_PERSONAS
+    assert set(PERSONA_COLOURS) == set(names)
 
 
 def test_colour_map_gives_one_stable_colour_per_persona() -> None:
-    catalog = list(report.CATALOG_PERSONAS)
-    colours = report.persona_colour_map(catalog)
+    catalog = list(CATALOG_PERSONAS)
+    colours = persona_colour_map(catalog)
     assert len(set(colours.values())) == len(catalog), "two personas share a colour"
     assert all(HEX_COLOUR.match(colour) for colour in colours.values())
     # Independent of order, duplicates and of which other personas are present.
     shuffled = [*reversed(catalog), catalog[0], "Mixed Segment 2"]
-    again = report.persona_colour_map(shuffled)
+    again = persona_colour_map(shuffled)
     assert {name: again[name] for name in catalog} == colours
-    assert report.persona_colour_map(catalog[2:4]) == {name: colours[name] for name in catalog[2:4]}
+    assert persona_colour_map(catalog[2:4]) == {name: colours[name] for name in catalog[2:4]}
     # Fallback names: deterministic, and never a catalog colour.
-    mixed = [f"Mixed Segment {n}" for n in range(1, len(report.FALLBACK_COLOURS) + 1)]
-    fallback = report.persona_colour_map(mixed)
+    mixed = [f"Mixed Segment {n}" for n in range(1, len(FALLBACK_COLOURS) + 1)]
+    fallback = persona_colour_map(mixed)
     assert len(set(fallback.values())) == len(mixed)
     assert not set(fallback.values()) & set(colours.values())
-    assert report.persona_colour("Mixed Segment 3") == report.persona_colour("Mixed Segment 3")
-    assert report.persona_colour("Night Owls") == report.persona_colour("Night Owls")
-    assert report.persona_order(shuffled)[: len(catalog)] == catalog
+    assert persona_colour("Mixed Segment 3") == persona_colour("Mixed Segment 3")
+    assert persona_colour("Night Owls") == persona_colour("Night Owls")
+    assert persona_order(shuffled)[: len(catalog)] == catalog
 
 
 def test_every_chart_gives_a_persona_its_own_colour(built_warehouse: Path) -> None:
-    with report.connect_marts(database=built_warehouse) as connection:
-        data = report.load_report_data(connection, "test", per_base=300)
+    with connect_marts(database=built_warehouse) as connection:
+        data = load_report_data(connection, "test", per_base=300)
     personas = set(data.summary["persona_name"])
     checked = 0
     for base in data.summary["customer_base"].unique():
-        for chart in report.base_charts(data, base):
+        for chart in base_charts(data, base):
             for figure in (chart.figure, chart.fallback):
                 for trace in figure.data if figure is not None else ():
                     persona = trace.legendgroup or trace.name
                     if persona in personas and trace.marker.color is not None:
-                        assert trace.marker.color == report.persona_colour(persona), chart.title
+                        assert trace.marker.color == persona_colour(persona), chart.title
                         checked += 1
     assert checked > 0
 
@@ -154,7 +173,7 @@ def test_every_chart_gives_a_persona_its_own_colour(built_warehouse: Path) -> No
 
 def test_every_persona_of_the_summary_gets_a_card(summary: pd.DataFrame) -> None:
     for base, rows in summary.groupby("customer_base"):
-        cards = report.segment_cards_html(summary, str(base))
+        cards = segment_cards_html(summary, str(base))
         assert cards.count('class="card"') == len(rows)
         for segment in rows.itertuples(index=False):
             assert f'data-segment-key="{segment.segment_key}"' in cards
@@ -186,11 +205,11 @@ def test_a_persona_outside_the_catalog_still_gets_a_card() -> None:
             "outlier_count": [1, 0],
         }
     )
-    cards = report.segment_cards_html(summary, "mall")
+    cards = segment_cards_html(summary, "mall")
     assert cards.count('class="card"') == 2
     assert "Mixed Segment 2" in cards and "No recommendation" in cards
     assert "not recorded for this base" in cards
-    assert report.persona_colour("Mixed Segment 2") in cards
+    assert persona_colour("Mixed Segment 2") in cards
 
 
 def test_centres_are_centroids_or_else_segment_means() -> None:
@@ -213,12 +232,12 @@ def test_centres_are_centroids_or_else_segment_means() -> None:
         }
     )
     features = ["annual_income_usd", "spending_score"]
-    centres, from_model = report.segment_centres(summary, centroids, "shop", features)
+    centres, from_model = segment_centres(summary, centroids, "shop", features)
     assert from_model
     assert centres.set_index("segment_key").loc["shop-1", "spending_score"] == 79.0
     # Clustered on other features: the segment means stand in for the centres.
     others = centroids.assign(feature_name=["age", "family_size"] * 2)
-    centres, from_model = report.segment_centres(summary, others, "shop", features)
+    centres, from_model = segment_centres(summary, others, "shop", features)
     assert not from_model
     assert centres.set_index("segment_key").loc["shop-1", "spending_score"] == 80.0
 
@@ -226,26 +245,26 @@ def test_centres_are_centroids_or_else_segment_means() -> None:
 def test_sample_is_bounded_and_deterministic(
     customers_db: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
-    sample = report.sample_customers(customers_db, ["mall", "shop"], per_base=500)
+    sample = sample_customers(customers_db, ["mall", "shop"], per_base=500)
     assert sample.groupby("customer_base").size().to_dict() == {"mall": 500, "shop": 500}
     assert sample["customer_id"].is_unique
-    again = report.sample_customers(customers_db, ["mall", "shop"], per_base=500)
+    again = sample_customers(customers_db, ["mall", "shop"], per_base=500)
     assert again["customer_id"].tolist() == sample["customer_id"].tolist()
     # A base smaller than the bound comes back whole.
-    everything = report.sample_customers(customers_db, ["shop"], per_base=50_000)
+    everything = sample_customers(customers_db, ["shop"], per_base=50_000)
     assert len(everything) == 10_000
     # The same customers from a Parquet folder.
     customers_db.execute(
         f"copy customer_segments to '{tmp_path / 'customer_segments.parquet'}' (format parquet)"
     )
-    with report.connect_marts(parquet_dir=tmp_path) as parquet:
-        from_parquet = report.sample_customers(parquet, ["mall", "shop"], per_base=500)
+    with connect_marts(parquet_dir=tmp_path) as parquet:
+        from_parquet = sample_customers(parquet, ["mall", "shop"], per_base=500)
     assert from_parquet["customer_id"].tolist() == sample["customer_id"].tolist()
 
 
 def test_report_data_reads_at_most_the_sample(built_warehouse: Path, summary: pd.DataFrame) -> None:
-    with report.connect_marts(database=built_warehouse) as connection:
-        data = report.load_report_data(connection, "test", per_base=100)
+    with connect_marts(database=built_warehouse) as connection:
+        data = load_report_data(connection, "test", per_base=100)
     sizes = data.sample.groupby("customer_base").size()
     counts = summary.groupby("customer_base")["customer_count"].sum()
     for base, count in counts.items():
@@ -274,7 +293,7 @@ def test_failed_rules_are_split_and_counted() -> None:
 
     with duckdb.connect() as connection:
         connection.register("rejected_rows", rejected)
-        counted = report.rejections_by_rule(connection)
+        counted = rejections_by_rule(connection)
     assert {(row.source_name, row.rule): row.row_count for row in counted.itertuples()} == expected
 
 
@@ -298,7 +317,7 @@ def test_report_builds_the_same_from_duckdb_and_parquet(
                 path = folder / f"{mart}.parquet"
                 connection.execute(f"copy (select * from {mart}) to '{path}' (format parquet)")
     out = tmp_path / "from-parquet.html"
-    assert report.main(["--parquet-dir", str(folder), "--out", str(out)]) == 0
+    assert command_line.main(["--parquet-dir", str(folder), "--out", str(out)]) == 0
     for html_path in (from_db, out):
         text = html_path.read_text(encoding="utf-8")
         assert f'data-chart-count="{charts}"' in text
@@ -351,21 +370,21 @@ DRAWN_CHARTS = """
 def _chromium() -> str:
     """The system Chromium, or skip (fail in CI) when it or playwright is missing."""
     missing = None
-    if not Path(report.CHROMIUM_PATH).exists():
-        missing = f"{report.CHROMIUM_PATH} not found (Debian package `chromium`)"
+    if not Path(chromium.CHROMIUM_PATH).exists():
+        missing = f"{chromium.CHROMIUM_PATH} not found (Debian package `chromium`)"
     elif importlib.util.find_spec("playwright") is None:
         missing = "the playwright Python package is not installed"
     if missing:
         if _in_ci():
             pytest.fail(f"browser test cannot run in CI: {missing}")
         pytest.skip(f"browser test skipped outside CI: {missing}")
-    return report.CHROMIUM_PATH
+    return chromium.CHROMIUM_PATH
 
 
 def test_missing_chromium_skips_locally_but_fails_in_ci(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(report, "CHROMIUM_PATH", str(tmp_path / "no-chromium"))
+    monkeypatch.setattr(chromium, "CHROMIUM_PATH", str(tmp_path / "no-chromium"))
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception):
         _chromium()
@@ -383,7 +402,7 @@ def test_report_page_in_chromium(
 
     html_path, charts = built_report
     url = html_path.resolve().as_uri()
-    args = list(report.CHROMIUM_ARGS)
+    args = list(chromium.CHROMIUM_ARGS)
     if webgl == "disabled":
         args.append("--disable-3d-apis")  # forces the static stand-in of the 3D chart
 
