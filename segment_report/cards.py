@@ -1,7 +1,7 @@
 """The segment cards: what the template shows for each segment, computed from segment_summary.
 
 A card holds the persona, the segment's size, its profile against the base average, its
-behaviour where the base has orders, and the persona's recommended actions.
+behaviour where the base has an order history, and the persona's recommended actions.
 """
 
 from __future__ import annotations
@@ -191,8 +191,8 @@ def order_facts(segment: pd.Series, averages: dict[str, float]) -> list[Fact]:
     return facts
 
 
-def segment_card(segment: pd.Series, averages: dict[str, float]) -> Card:
-    """The card of one segment; behaviour facts where the base has orders."""
+def segment_card(segment: pd.Series, averages: dict[str, float], *, has_orders: bool) -> Card:
+    """The card of one segment; behaviour facts when its base has an order history."""
     persona = str(segment["persona_name"])
     facts = []
     if not is_missing(segment.get("female_share")):
@@ -203,9 +203,6 @@ def segment_card(segment: pd.Series, averages: dict[str, float]) -> Card:
                 f"{fmt_pct(segment.get('male_share'))} male",
             )
         )
-    has_orders = not is_missing(segment.get("loyalty_rate")) or not is_missing(
-        segment.get("top_product_category")
-    )
     facts += order_facts(segment, averages) if has_orders else [Fact(None, NO_ORDER_HISTORY)]
     if not is_missing(segment.get("top_profession")):
         facts.append(Fact("Top profession", str(segment["top_profession"])))
@@ -230,15 +227,15 @@ def segment_card(segment: pd.Series, averages: dict[str, float]) -> Card:
     )
 
 
-def segment_cards(summary: pd.DataFrame, base: str) -> list[Card]:
+def segment_cards(summary: pd.DataFrame, base: str, *, has_orders: bool) -> list[Card]:
     """Cards of every segment of a base, largest segment first."""
     rows = summary[summary["customer_base"] == base].sort_values(
         ["customer_count", "segment_id"], ascending=[False, True]
     )
     averages = base_means(summary, base)
-    return [segment_card(row, averages) for _, row in rows.iterrows()]
+    return [segment_card(row, averages, has_orders=has_orders) for _, row in rows.iterrows()]
 
 
-def segment_cards_html(summary: pd.DataFrame, base: str) -> str:
+def segment_cards_html(summary: pd.DataFrame, base: str, *, has_orders: bool) -> str:
     """The cards of a base as HTML, as the page shows them."""
-    return render_macro("cards", segment_cards(summary, base))
+    return render_macro("cards", segment_cards(summary, base, has_orders=has_orders))

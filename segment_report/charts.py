@@ -1,4 +1,8 @@
-"""The charts of the page, in page order, each with its title and the sentence under it."""
+"""The charts of the page, in page order, each with its title and the sentence under it.
+
+A base gets the customer charts; the elbow and silhouette chart when segment_diagnostics has
+rows for it; the category chart when it has an order history (rows in segment_category_mix).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from segment_report.figures.profiles import (
 )
 from segment_report.figures.projection import projection_figure
 from segment_report.figures.quality import rejection_rules_figure, source_counts_figure
+from segment_report.formatting import base_anchor
 
 
 @dataclass
@@ -56,6 +61,7 @@ def _figure_json(figure: go.Figure) -> str:
 def base_charts(data: ReportData, base: str) -> list[Chart]:
     """The charts of one customer base, in page order."""
     summary, sample = data.summary, data.sample
+    anchor = base_anchor(base)
     sampled = int((sample["customer_base"] == base).sum())
     total = int(summary.loc[summary["customer_base"] == base, "customer_count"].sum())
     sample_note = (
@@ -76,14 +82,14 @@ def base_charts(data: ReportData, base: str) -> list[Chart]:
     )
     charts = [
         Chart(
-            f"{base}-scatter",
+            f"{anchor}-scatter",
             "Annual income vs. spending score",
             "Each dot is a customer, coloured by persona; the outlined diamonds mark "
             f"{centre_text}. Clusters far apart mean clearly different customers. {sample_note}",
             scatter,
         ),
         Chart(
-            f"{base}-3d",
+            f"{anchor}-3d",
             "Age, income and spending together",
             "Drag to rotate, scroll to zoom: the same customers in three dimensions, so age "
             f"differences between personas become visible. Diamonds are segment means. "
@@ -97,7 +103,7 @@ def base_charts(data: ReportData, base: str) -> list[Chart]:
             ),
         ),
         Chart(
-            f"{base}-boxes",
+            f"{anchor}-boxes",
             "Spending score by gender and by segment",
             "Each box spans the middle half of the customers; the solid line is the median, "
             "the dashed line the mean, the whiskers the usual range. When the two gender boxes "
@@ -106,7 +112,7 @@ def base_charts(data: ReportData, base: str) -> list[Chart]:
             wide=True,
         ),
         Chart(
-            f"{base}-pairs",
+            f"{anchor}-pairs",
             "Every pair of features",
             "Each small chart plots one feature against another; the diagonal shows how each "
             "feature is distributed, stacked by persona. Where colours stay apart, that pair "
@@ -118,7 +124,7 @@ def base_charts(data: ReportData, base: str) -> list[Chart]:
     if (data.diagnostics["customer_base"] == base).any():
         charts.append(
             Chart(
-                f"{base}-k",
+                f"{anchor}-k",
                 "How many segments? Elbow and silhouette",
                 "Left: inertia (the sum of squared distances of customers to their segment "
                 "centre) always falls as k grows; where the curve bends (the elbow), more "
@@ -128,10 +134,10 @@ def base_charts(data: ReportData, base: str) -> list[Chart]:
                 wide=True,
             )
         )
-    if (data.category_mix["customer_base"] == base).any():
+    if data.has_orders(base):
         charts.append(
             Chart(
-                f"{base}-categories",
+                f"{anchor}-categories",
                 "What each segment buys: revenue by product category",
                 "Each bar is one segment's revenue split by product category (100% per bar); "
                 "hover for the dollar amounts. Different splits point to different product "

@@ -1,7 +1,8 @@
 """Reading the published marts: everything the report shows, already bounded in size.
 
 The report reads only the serving marts, either from the DuckDB file (opened read-only) or
-from a folder of Parquet files named ``<mart>.parquet``. Customer-level rows are read as a
+from a folder of Parquet files named ``<mart>.parquet``. The marts are long-form (one row per
+customer base), so nothing here knows which bases exist. Customer-level rows are read as a
 bounded, deterministic sample per base (ordered by ``hash(customer_id)``), so reading stays
 fast however large ``customer_segments`` grows.
 """
@@ -53,6 +54,10 @@ class ReportData:
     def bases(self) -> list[str]:
         """The customer bases of segment_summary, in name order."""
         return sorted(self.summary["customer_base"].unique().tolist())
+
+    def has_orders(self, base: str) -> bool:
+        """Whether a base has an order history: segment_category_mix has rows for it."""
+        return bool((self.category_mix["customer_base"] == base).any())
 
 
 def connect_marts(
@@ -160,7 +165,11 @@ def run_time_columns(columns: dict[str, str]) -> list[str]:
 
 
 def latest_runs(connection: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
-    """The most recent rows of segmentation_runs, newest first (by finish, else start time)."""
+    """The most recent rows of segmentation_runs, newest first (by finish, else start time).
+
+    Every column is read as it comes, for the run details block; the report depends on none
+    of them but the timestamps and ``run_id`` (the chosen k comes from segment_diagnostics).
+    """
     described = connection.execute("describe segmentation_runs").fetchall()
     stamps = run_time_columns({row[0]: row[1] for row in described})
     quoted = ", ".join('"' + name.replace('"', '""') + '"' for name in stamps)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 
 import pandas as pd
 
 NOT_AVAILABLE = "\N{EN DASH}"  # shown for a missing value
-BASE_TITLES = {"mall": "Mall customers", "shop": "Shop customers"}
 
 
 def is_missing(value: object) -> bool:
@@ -42,8 +42,16 @@ def fmt_pct(value: object, digits: int = 0) -> str:
 
 
 def base_title(base: str) -> str:
-    """Display name of a customer base."""
-    return BASE_TITLES.get(base, f"{base.title()} customers")
+    """Display name of a customer base, from its name: 'mall' -> 'Mall customers',
+    'online_store' -> 'Online store customers'; the rest of the name keeps its case."""
+    words = " ".join(re.split(r"[\s_-]+", base.strip())).strip() or base
+    return f"{words[0].upper()}{words[1:]} customers"
+
+
+def base_anchor(base: str) -> str:
+    """A base name usable in HTML ids and links (characters other than letters, digits, '_'
+    and '-' become '-'); names that already are stay as they are."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", base)
 
 
 def timestamp_text(value: object) -> str:

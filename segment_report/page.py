@@ -1,6 +1,7 @@
 """The whole page: the values the template shows above and around the cards and charts.
 
-One section per customer base found in segment_summary, then the data-quality section.
+One section per customer base found in segment_summary, whatever the bases are called and
+however many there are, then the data-quality section.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from segment_report.charts import Chart, base_charts, quality_charts
 from segment_report.data import ReportData, run_time_columns
 from segment_report.formatting import (
     NOT_AVAILABLE,
+    base_anchor,
     base_title,
     fmt_int,
     fmt_pct,
@@ -91,7 +93,8 @@ def run_metadata(runs: pd.DataFrame | None) -> tuple[str, list[tuple[str, str]]]
 def base_intro(
     summary: pd.DataFrame, centroids: pd.DataFrame, diagnostics: pd.DataFrame, base: str
 ) -> BaseIntro:
-    """Customers, segments, features and how k was chosen."""
+    """Customers, segments, features and how k was chosen (the row of segment_diagnostics
+    where is_chosen_k)."""
     rows = summary[summary["customer_base"] == base]
     features = (
         centroids[centroids["customer_base"] == base]
@@ -136,10 +139,10 @@ def base_section(data: ReportData, base: str) -> BaseSection:
     """Everything the page shows for one customer base."""
     return BaseSection(
         name=base,
-        anchor=base,
+        anchor=base_anchor(base),
         title=base_title(base),
         intro=base_intro(data.summary, data.centroids, data.diagnostics, base),
-        cards=segment_cards(data.summary, base),
+        cards=segment_cards(data.summary, base, has_orders=data.has_orders(base)),
         charts=base_charts(data, base),
     )
 

@@ -1,8 +1,9 @@
 """Tests of the offline segment report (the segment_report package and scripts/build_report.py).
 
 Pure functions on small frames, the report built from the project's own marts (DuckDB file
-and Parquet folder), and the page itself in headless Chromium: every chart drawn, no console
-error, every persona shown, and not a single network request.
+and Parquet folder) and from marts with other customer bases, and the page itself in headless
+Chromium: every chart drawn, no console error, every persona shown, and not a single network
+request.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import csv
 import importlib.util
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,13 +32,15 @@ from segment_report.data import (
     sample_customers,
 )
 from segment_report.figures.profiles import segment_centres
+from segment_report.formatting import base_anchor, base_title
 from segment_report.personas import (
-    CATALOG_PERSONAS,
     FALLBACK_COLOURS,
-    PERSONA_COLOURS,
+    PERSONA_PALETTE,
+    catalog_personas,
     persona_colour,
     persona_colour_map,
     persona_order,
+    read_catalog,
 )
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -125,13 +130,42 @@ def customers_db() -> Iterator[duckdb.DuckDBPyConnection]:
 
 def test_catalog_personas_match_the_seed() -> None:
     with CATALOG.open(newline="", encoding="utf-8") as handle:
-        names = [row["persona_name"] for row in csv.DictReader(handle)]
-    assert tuple(names) == CATALOG_PERSONAS
-    assert set(PERSONA_COLOURS) == set(names)
+        rows = sorted(csv.DictReader(handle), key=lambda row: int(row["persona_id"]))
+    names = [row["persona_name"] for row in rows]
+    assert tuple(names) == catalog_personas()
+    # Every persona of the seed has a colour of its own, in catalog order.
+    assert len(names) <= len(PERSONA_PALETTE), "more personas than catalog colours"
+    assert persona_colour_map(names) == dict(zip(names, PERSONA_PALETTE, strict=False))
+
+
+def test_another_catalog_gives_its_personas_order_and_colours(tmp_path: Path) -> None:
+    catalog_file = tmp_path / "persona_catalog.csv"
+    catalog_file.write_text(
+        "persona_id,persona_name,description\n"
+        "3,Weekend Browsers,Third.\n"
+        "1,Night Owls,First.\n"
+        "2,Early Birds,Second.\n",
+        encoding="utf-8",
+    )
+    catalog = read_catalog(catalog_file)
+    assert catalog == ("Night Owls", "Early Birds", "Weekend Browsers")
+    present = ["Weekend Browsers", "Mixed Segment 1", "Night Owls", "Practical Buyers"]
+    assert persona_order(present, catalog) == [
+        "Night Owls",
+        "Weekend Browsers",
+        "Mixed Segment 1",
+        "Practical Buyers",
+    ]
+    colours = persona_colour_map(present, catalog)
+    assert colours["Night Owls"] == PERSONA_PALETTE[0]
+    assert colours["Weekend Browsers"] == PERSONA_PALETTE[2]
+    # A name outside this catalog gets a fallback colour, whatever the project's catalog says.
+    assert colours["Practical Buyers"] in FALLBACK_COLOURS
+    assert read_catalog(tmp_path / "missing.csv") == ()
 
 
 def test_colour_map_gives_one_stable_colour_per_persona() -> None:
-    catalog = list(CATALOG_PERSONAS)
+    catalog = list(catalog_personas())
     colours = persona_colour_map(catalog)
     assert len(set(colours.values())) == len(catalog), "two personas share a colour"
     assert all(HEX_COLOUR.match(colour) for colour in colours.values())
@@ -171,9 +205,18 @@ def test_every_chart_gives_a_persona_its_own_colour(built_warehouse: Path) -> No
 # --------------------------------------------------------------------------------------------
 
 
-def test_every_persona_of_the_summary_gets_a_card(summary: pd.DataFrame) -> None:
+def test_every_persona_of_the_summary_gets_a_card(
+    summary: pd.DataFrame, built_warehouse: Path
+) -> None:
+    with duckdb.connect(str(built_warehouse), read_only=True) as connection:
+        with_orders = {
+            base
+            for (base,) in connection.execute(
+                "select distinct customer_base from segment_category_mix"
+            ).fetchall()
+        }
     for base, rows in summary.groupby("customer_base"):
-        cards = segment_cards_html(summary, str(base))
+        cards = segment_cards_html(summary, str(base), has_orders=str(base) in with_orders)
         assert cards.count('class="card"') == len(rows)
         for segment in rows.itertuples(index=False):
             assert f'data-segment-key="{segment.segment_key}"' in cards
@@ -205,11 +248,49 @@ def test_a_persona_outside_the_catalog_still_gets_a_card() -> None:
             "outlier_count": [1, 0],
         }
     )
-    cards = segment_cards_html(summary, "mall")
+    cards = segment_cards_html(summary, "mall", has_orders=False)
     assert cards.count('class="card"') == 2
     assert "Mixed Segment 2" in cards and "No recommendation" in cards
     assert "not recorded for this base" in cards
     assert persona_colour("Mixed Segment 2") in cards
+
+
+def test_order_facts_follow_the_base_s_order_history_not_its_name() -> None:
+    summary = pd.DataFrame(
+        {
+            "customer_base": ["web_store"],
+            "segment_id": [1],
+            "segment_key": ["web_store-1"],
+            "persona_name": ["Luxury Shoppers"],
+            "customer_count": [40],
+            "customer_share": [1.0],
+            "mean_age": [30.0],
+            "mean_annual_income_usd": [90000.0],
+            "mean_spending_score": [80.0],
+            "loyalty_rate": [0.25],
+            "top_product_category": ["Beauty"],
+            "top_product_category_share": [0.4],
+            "revenue_usd": [1200.0],
+            "revenue_share": [1.0],
+            "outlier_count": [0],
+        }
+    )
+    with_orders = segment_cards_html(summary, "web_store", has_orders=True)
+    assert "not recorded for this base" not in with_orders
+    assert "Loyalty members" in with_orders and "Beauty" in with_orders
+    assert "$1,200" in with_orders
+    without = segment_cards_html(summary, "web_store", has_orders=False)
+    assert "not recorded for this base" in without
+    assert "Loyalty members" not in without and "Beauty" not in without
+
+
+def test_base_titles_and_anchors_come_from_the_base_name() -> None:
+    assert base_title("mall") == "Mall customers"
+    assert base_title("shop") == "Shop customers"
+    assert base_title("online_store") == "Online store customers"
+    assert base_title("EU-wholesale") == "EU wholesale customers"
+    assert base_anchor("online_store") == "online_store"
+    assert base_anchor("EU wholesale (B2B)") == "EU-wholesale-B2B-"
 
 
 def test_centres_are_centroids_or_else_segment_means() -> None:
@@ -327,6 +408,98 @@ def test_report_builds_the_same_from_duckdb_and_parquet(
         assert text.count("* plotly.js v") == 1, "plotly.js must be inlined exactly once"
     assert f"run {runs[0][0][:8]}" in from_db.read_text(encoding="utf-8")
     assert "not recorded (no segmentation_runs mart)" in out.read_text(encoding="utf-8")
+
+
+# Other bases made from the project's own: (base copied, new name, keeps its category mix).
+# Only web_store has an order history: the mall base has none, and outlet loses its own.
+OTHER_BASES = (("mall", "kiosk", True), ("shop", "web_store", True), ("shop", "outlet", False))
+BASE_MARTS = (
+    "segment_summary",
+    "customer_segments",
+    "segment_centroids",
+    "segment_diagnostics",
+    "segment_category_mix",
+)
+
+
+@pytest.fixture(scope="module")
+def other_bases_marts(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Parquet folder of the project's marts with three bases named neither mall nor shop,
+    `outlet` without an order history though its summary has loyalty rates, and
+    segmentation_runs without any per-base column."""
+    folder = tmp_path_factory.mktemp("other-bases") / "marts"
+    folder.mkdir()
+    bases = ", ".join(f"('{old}', '{new}', {keep})" for old, new, keep in OTHER_BASES)
+    with duckdb.connect(str(built_warehouse), read_only=True) as connection:
+        for mart in MARTS:
+            columns = [row[0] for row in connection.execute(f"describe {mart}").fetchall()]
+            path = folder / f"{mart}.parquet"
+            if mart in BASE_MARTS:
+                renamed = ["bases.new_base as customer_base"]
+                if "segment_key" in columns:
+                    renamed.append(
+                        "bases.new_base || substr(mart.segment_key, length(bases.old_base) + 1)"
+                        " as segment_key"
+                    )
+                keep = "where bases.has_orders" if mart == "segment_category_mix" else ""
+                select = (
+                    f"select mart.* replace ({', '.join(renamed)}) from {mart} as mart "
+                    f"inner join (values {bases}) as bases(old_base, new_base, has_orders) "
+                    f"on mart.customer_base = bases.old_base {keep}"
+                )
+            elif mart == "segmentation_runs":
+                kept = [f'"{column}"' for column in columns if not column.endswith("_chosen_k")]
+                select = f"select {', '.join(kept)} from {mart}"
+            else:
+                select = f"select * from {mart}"
+            connection.execute(f"copy ({select}) to '{path}' (format parquet)")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def other_bases_report(other_bases_marts: Path) -> Path:
+    """The report of those marts, written by the command line run from another folder (so
+    the templates and static files come from the installed package)."""
+    out = other_bases_marts.parent / "segments.html"
+    completed = subprocess.run(
+        [sys.executable, str(SCRIPT), "--parquet-dir", str(other_bases_marts), "--out", str(out)],
+        cwd=other_bases_marts.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "charts)" in completed.stdout
+    return out
+
+
+def test_report_shows_any_number_of_bases_with_any_names(
+    other_bases_marts: Path, other_bases_report: Path
+) -> None:
+    text = other_bases_report.read_text(encoding="utf-8")
+    sections = {
+        section.split('"', 1)[0]: section
+        for section in text.split('<section class="base" id="base-')[1:]
+    }
+    assert list(sections) == ["kiosk", "outlet", "web_store"]
+    for title in ("Kiosk customers", "Outlet customers", "Web store customers"):
+        assert f">{title}</a>" in text and f"<h2>{title} " in text
+    assert "Mall customers" not in text and "Shop customers" not in text
+    diagnostics = pd.read_parquet(other_bases_marts / "segment_diagnostics.parquet")
+    summary = pd.read_parquet(other_bases_marts / "segment_summary.parquet")
+    for base, section in sections.items():
+        # The chosen k comes from segment_diagnostics (segmentation_runs has no k column).
+        chosen = diagnostics[(diagnostics["customer_base"] == base) & diagnostics["is_chosen_k"]]
+        assert f"k&nbsp;=&nbsp;{int(chosen['k'].iloc[0])}," in section
+        segments = int((summary["customer_base"] == base).sum())
+        assert section.count('class="card"') == segments
+        # Order facts and the category chart exactly where segment_category_mix has rows.
+        has_orders = base == "web_store"
+        assert (f'id="{base}-categories"' in section) == has_orders
+        assert section.count("not recorded for this base") == (0 if has_orders else segments)
+        assert ("Loyalty members" in section) == has_orders
+    declared = int(re.search(r'data-chart-count="(\d+)"', text).group(1))
+    assert text.count('class="figure-spec"') == declared
 
 
 def without_library(text: str) -> str:
@@ -470,5 +643,40 @@ def test_report_page_in_chromium(
             probe.evaluate("fetch('https://example.invalid/probe').catch(() => null)")
             probe.wait_for_timeout(200)
             assert external == ["https://example.invalid/probe"]
+        finally:
+            browser.close()
+
+
+def test_page_of_other_bases_in_chromium(other_bases_report: Path) -> None:
+    executable = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=[*chromium.CHROMIUM_ARGS, "--disable-3d-apis"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on(
+                "console",
+                lambda message: errors.append(message.text) if message.type == "error" else None,
+            )
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(other_bases_report.resolve().as_uri())
+            page.wait_for_function(
+                "document.body.dataset.chartsDrawn !== undefined", timeout=60_000
+            )
+            assert errors == []
+            declared = int(page.get_attribute("body", "data-chart-count") or -1)
+            assert len(page.evaluate(DRAWN_CHARTS)) == declared
+            assert int(page.get_attribute("body", "data-charts-drawn") or -1) == declared
+            # One static 3D stand-in per base, and every contents link leads to its section.
+            assert page.locator("figure.is-fallback").count() == len(OTHER_BASES)
+            targets = page.eval_on_selector_all(
+                "nav.toc a",
+                "links => links.map(link => !!document.querySelector(link.getAttribute('href')))",
+            )
+            assert targets == [True] * (len(OTHER_BASES) + 1)
         finally:
             browser.close()
