@@ -1,8 +1,9 @@
-"""Tests of the offline segment report (scripts/build_report.py).
+"""Tests of the offline segment report (the segment_report package and scripts/build_report.py).
 
 Pure functions on small frames, the report built from the project's own marts (DuckDB file
-and Parquet folder), and the page itself in headless Chromium: every chart drawn, no console
-error, every persona shown, and not a single network request.
+and Parquet folder) and from marts with other customer bases, and the page itself in headless
+Chromium: every chart drawn, no console error, every persona shown, and not a single network
+request.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import csv
 import importlib.util
 import os
 import re
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +20,28 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+
+from segment_report import screenshot as chromium
+from segment_report.build import build_report
+from segment_report.cards import segment_cards_html
+from segment_report.charts import base_charts
+from segment_report.data import (
+    connect_marts,
+    load_report_data,
+    rejections_by_rule,
+    sample_customers,
+)
+from segment_report.figures.profiles import segment_centres
+from segment_report.formatting import base_anchor, base_title
+from segment_report.personas import (
+    FALLBACK_COLOURS,
+    PERSONA_PALETTE,
+    catalog_personas,
+    persona_colour,
+    persona_colour_map,
+    persona_order,
+    read_catalog,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SCRIPT = PROJECT_DIR / "scripts" / "build_report.py"
@@ -38,16 +62,16 @@ EXTERNAL_REFERENCE = re.compile(
 HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
-def _load_report_module():
+def _load_script():
+    """The command line, scripts/build_report.py, as a module."""
     spec = importlib.util.spec_from_file_location("build_report", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class builds
     spec.loader.exec_module(module)
     return module
 
 
-report = _load_report_module()
+command_line = _load_script()
 
 
 def _in_ci() -> bool:
@@ -65,7 +89,7 @@ def built_report(
 ) -> tuple[Path, int]:
     """The report of the project's own build, from the DuckDB file; (path, charts emitted)."""
     out = tmp_path_factory.mktemp("report") / "segments.html"
-    charts = report.build_report(out, database=built_warehouse)
+    charts = build_report(out, database=built_warehouse)
     return out, charts
 
 
@@ -106,43 +130,72 @@ def customers_db() -> Iterator[duckdb.DuckDBPyConnection]:
 
 def test_catalog_personas_match_the_seed() -> None:
     with CATALOG.open(newline="", encoding="utf-8") as handle:
-        names = [row["persona_name"] for row in csv.DictReader(handle)]
-    assert tuple(names) == report.CATALOG_PERSONAS
-    assert set(report.PERSONA_COLOURS) == set(names)
+        rows = sorted(csv.DictReader(handle), key=lambda row: int(row["persona_id"]))
+    names = [row["persona_name"] for row in rows]
+    assert tuple(names) == catalog_personas()
+    # Every persona of the seed has a colour of its own, in catalog order.
+    assert len(names) <= len(PERSONA_PALETTE), "more personas than catalog colours"
+    assert persona_colour_map(names) == dict(zip(names, PERSONA_PALETTE, strict=False))
+
+
+def test_another_catalog_gives_its_personas_order_and_colours(tmp_path: Path) -> None:
+    catalog_file = tmp_path / "persona_catalog.csv"
+    catalog_file.write_text(
+        "persona_id,persona_name,description\n"
+        "3,Weekend Browsers,Third.\n"
+        "1,Night Owls,First.\n"
+        "2,Early Birds,Second.\n",
+        encoding="utf-8",
+    )
+    catalog = read_catalog(catalog_file)
+    assert catalog == ("Night Owls", "Early Birds", "Weekend Browsers")
+    present = ["Weekend Browsers", "Mixed Segment 1", "Night Owls", "Practical Buyers"]
+    assert persona_order(present, catalog) == [
+        "Night Owls",
+        "Weekend Browsers",
+        "Mixed Segment 1",
+        "Practical Buyers",
+    ]
+    colours = persona_colour_map(present, catalog)
+    assert colours["Night Owls"] == PERSONA_PALETTE[0]
+    assert colours["Weekend Browsers"] == PERSONA_PALETTE[2]
+    # A name outside this catalog gets a fallback colour, whatever the project's catalog says.
+    assert colours["Practical Buyers"] in FALLBACK_COLOURS
+    assert read_catalog(tmp_path / "missing.csv") == ()
 
 
 def test_colour_map_gives_one_stable_colour_per_persona() -> None:
-    catalog = list(report.CATALOG_PERSONAS)
-    colours = report.persona_colour_map(catalog)
+    catalog = list(catalog_personas())
+    colours = persona_colour_map(catalog)
     assert len(set(colours.values())) == len(catalog), "two personas share a colour"
     assert all(HEX_COLOUR.match(colour) for colour in colours.values())
     # Independent of order, duplicates and of which other personas are present.
     shuffled = [*reversed(catalog), catalog[0], "Mixed Segment 2"]
-    again = report.persona_colour_map(shuffled)
+    again = persona_colour_map(shuffled)
     assert {name: again[name] for name in catalog} == colours
-    assert report.persona_colour_map(catalog[2:4]) == {name: colours[name] for name in catalog[2:4]}
+    assert persona_colour_map(catalog[2:4]) == {name: colours[name] for name in catalog[2:4]}
     # Fallback names: deterministic, and never a catalog colour.
-    mixed = [f"Mixed Segment {n}" for n in range(1, len(report.FALLBACK_COLOURS) + 1)]
-    fallback = report.persona_colour_map(mixed)
+    mixed = [f"Mixed Segment {n}" for n in range(1, len(FALLBACK_COLOURS) + 1)]
+    fallback = persona_colour_map(mixed)
     assert len(set(fallback.values())) == len(mixed)
     assert not set(fallback.values()) & set(colours.values())
-    assert report.persona_colour("Mixed Segment 3") == report.persona_colour("Mixed Segment 3")
-    assert report.persona_colour("Night Owls") == report.persona_colour("Night Owls")
-    assert report.persona_order(shuffled)[: len(catalog)] == catalog
+    assert persona_colour("Mixed Segment 3") == persona_colour("Mixed Segment 3")
+    assert persona_colour("Night Owls") == persona_colour("Night Owls")
+    assert persona_order(shuffled)[: len(catalog)] == catalog
 
 
 def test_every_chart_gives_a_persona_its_own_colour(built_warehouse: Path) -> None:
-    with report.connect_marts(database=built_warehouse) as connection:
-        data = report.load_report_data(connection, "test", per_base=300)
+    with connect_marts(database=built_warehouse) as connection:
+        data = load_report_data(connection, "test", per_base=300)
     personas = set(data.summary["persona_name"])
     checked = 0
     for base in data.summary["customer_base"].unique():
-        for chart in report.base_charts(data, base):
+        for chart in base_charts(data, base):
             for figure in (chart.figure, chart.fallback):
                 for trace in figure.data if figure is not None else ():
                     persona = trace.legendgroup or trace.name
                     if persona in personas and trace.marker.color is not None:
-                        assert trace.marker.color == report.persona_colour(persona), chart.title
+                        assert trace.marker.color == persona_colour(persona), chart.title
                         checked += 1
     assert checked > 0
 
@@ -152,9 +205,18 @@ def test_every_chart_gives_a_persona_its_own_colour(built_warehouse: Path) -> No
 # --------------------------------------------------------------------------------------------
 
 
-def test_every_persona_of_the_summary_gets_a_card(summary: pd.DataFrame) -> None:
+def test_every_persona_of_the_summary_gets_a_card(
+    summary: pd.DataFrame, built_warehouse: Path
+) -> None:
+    with duckdb.connect(str(built_warehouse), read_only=True) as connection:
+        with_orders = {
+            base
+            for (base,) in connection.execute(
+                "select distinct customer_base from segment_category_mix"
+            ).fetchall()
+        }
     for base, rows in summary.groupby("customer_base"):
-        cards = report.segment_cards_html(summary, str(base))
+        cards = segment_cards_html(summary, str(base), has_orders=str(base) in with_orders)
         assert cards.count('class="card"') == len(rows)
         for segment in rows.itertuples(index=False):
             assert f'data-segment-key="{segment.segment_key}"' in cards
@@ -186,11 +248,49 @@ def test_a_persona_outside_the_catalog_still_gets_a_card() -> None:
             "outlier_count": [1, 0],
         }
     )
-    cards = report.segment_cards_html(summary, "mall")
+    cards = segment_cards_html(summary, "mall", has_orders=False)
     assert cards.count('class="card"') == 2
     assert "Mixed Segment 2" in cards and "No recommendation" in cards
     assert "not recorded for this base" in cards
-    assert report.persona_colour("Mixed Segment 2") in cards
+    assert persona_colour("Mixed Segment 2") in cards
+
+
+def test_order_facts_follow_the_base_s_order_history_not_its_name() -> None:
+    summary = pd.DataFrame(
+        {
+            "customer_base": ["web_store"],
+            "segment_id": [1],
+            "segment_key": ["web_store-1"],
+            "persona_name": ["Luxury Shoppers"],
+            "customer_count": [40],
+            "customer_share": [1.0],
+            "mean_age": [30.0],
+            "mean_annual_income_usd": [90000.0],
+            "mean_spending_score": [80.0],
+            "loyalty_rate": [0.25],
+            "top_product_category": ["Beauty"],
+            "top_product_category_share": [0.4],
+            "revenue_usd": [1200.0],
+            "revenue_share": [1.0],
+            "outlier_count": [0],
+        }
+    )
+    with_orders = segment_cards_html(summary, "web_store", has_orders=True)
+    assert "not recorded for this base" not in with_orders
+    assert "Loyalty members" in with_orders and "Beauty" in with_orders
+    assert "$1,200" in with_orders
+    without = segment_cards_html(summary, "web_store", has_orders=False)
+    assert "not recorded for this base" in without
+    assert "Loyalty members" not in without and "Beauty" not in without
+
+
+def test_base_titles_and_anchors_come_from_the_base_name() -> None:
+    assert base_title("mall") == "Mall customers"
+    assert base_title("shop") == "Shop customers"
+    assert base_title("online_store") == "Online store customers"
+    assert base_title("EU-wholesale") == "EU wholesale customers"
+    assert base_anchor("online_store") == "online_store"
+    assert base_anchor("EU wholesale (B2B)") == "EU-wholesale-B2B-"
 
 
 def test_centres_are_centroids_or_else_segment_means() -> None:
@@ -213,12 +313,12 @@ def test_centres_are_centroids_or_else_segment_means() -> None:
         }
     )
     features = ["annual_income_usd", "spending_score"]
-    centres, from_model = report.segment_centres(summary, centroids, "shop", features)
+    centres, from_model = segment_centres(summary, centroids, "shop", features)
     assert from_model
     assert centres.set_index("segment_key").loc["shop-1", "spending_score"] == 79.0
     # Clustered on other features: the segment means stand in for the centres.
     others = centroids.assign(feature_name=["age", "family_size"] * 2)
-    centres, from_model = report.segment_centres(summary, others, "shop", features)
+    centres, from_model = segment_centres(summary, others, "shop", features)
     assert not from_model
     assert centres.set_index("segment_key").loc["shop-1", "spending_score"] == 80.0
 
@@ -226,26 +326,26 @@ def test_centres_are_centroids_or_else_segment_means() -> None:
 def test_sample_is_bounded_and_deterministic(
     customers_db: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
-    sample = report.sample_customers(customers_db, ["mall", "shop"], per_base=500)
+    sample = sample_customers(customers_db, ["mall", "shop"], per_base=500)
     assert sample.groupby("customer_base").size().to_dict() == {"mall": 500, "shop": 500}
     assert sample["customer_id"].is_unique
-    again = report.sample_customers(customers_db, ["mall", "shop"], per_base=500)
+    again = sample_customers(customers_db, ["mall", "shop"], per_base=500)
     assert again["customer_id"].tolist() == sample["customer_id"].tolist()
     # A base smaller than the bound comes back whole.
-    everything = report.sample_customers(customers_db, ["shop"], per_base=50_000)
+    everything = sample_customers(customers_db, ["shop"], per_base=50_000)
     assert len(everything) == 10_000
     # The same customers from a Parquet folder.
     customers_db.execute(
         f"copy customer_segments to '{tmp_path / 'customer_segments.parquet'}' (format parquet)"
     )
-    with report.connect_marts(parquet_dir=tmp_path) as parquet:
-        from_parquet = report.sample_customers(parquet, ["mall", "shop"], per_base=500)
+    with connect_marts(parquet_dir=tmp_path) as parquet:
+        from_parquet = sample_customers(parquet, ["mall", "shop"], per_base=500)
     assert from_parquet["customer_id"].tolist() == sample["customer_id"].tolist()
 
 
 def test_report_data_reads_at_most_the_sample(built_warehouse: Path, summary: pd.DataFrame) -> None:
-    with report.connect_marts(database=built_warehouse) as connection:
-        data = report.load_report_data(connection, "test", per_base=100)
+    with connect_marts(database=built_warehouse) as connection:
+        data = load_report_data(connection, "test", per_base=100)
     sizes = data.sample.groupby("customer_base").size()
     counts = summary.groupby("customer_base")["customer_count"].sum()
     for base, count in counts.items():
@@ -274,7 +374,7 @@ def test_failed_rules_are_split_and_counted() -> None:
 
     with duckdb.connect() as connection:
         connection.register("rejected_rows", rejected)
-        counted = report.rejections_by_rule(connection)
+        counted = rejections_by_rule(connection)
     assert {(row.source_name, row.rule): row.row_count for row in counted.itertuples()} == expected
 
 
@@ -298,7 +398,7 @@ def test_report_builds_the_same_from_duckdb_and_parquet(
                 path = folder / f"{mart}.parquet"
                 connection.execute(f"copy (select * from {mart}) to '{path}' (format parquet)")
     out = tmp_path / "from-parquet.html"
-    assert report.main(["--parquet-dir", str(folder), "--out", str(out)]) == 0
+    assert command_line.main(["--parquet-dir", str(folder), "--out", str(out)]) == 0
     for html_path in (from_db, out):
         text = html_path.read_text(encoding="utf-8")
         assert f'data-chart-count="{charts}"' in text
@@ -308,6 +408,98 @@ def test_report_builds_the_same_from_duckdb_and_parquet(
         assert text.count("* plotly.js v") == 1, "plotly.js must be inlined exactly once"
     assert f"run {runs[0][0][:8]}" in from_db.read_text(encoding="utf-8")
     assert "not recorded (no segmentation_runs mart)" in out.read_text(encoding="utf-8")
+
+
+# Other bases made from the project's own: (base copied, new name, keeps its category mix).
+# Only web_store has an order history: the mall base has none, and outlet loses its own.
+OTHER_BASES = (("mall", "kiosk", True), ("shop", "web_store", True), ("shop", "outlet", False))
+BASE_MARTS = (
+    "segment_summary",
+    "customer_segments",
+    "segment_centroids",
+    "segment_diagnostics",
+    "segment_category_mix",
+)
+
+
+@pytest.fixture(scope="module")
+def other_bases_marts(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Parquet folder of the project's marts with three bases named neither mall nor shop,
+    `outlet` without an order history though its summary has loyalty rates, and
+    segmentation_runs without any per-base column."""
+    folder = tmp_path_factory.mktemp("other-bases") / "marts"
+    folder.mkdir()
+    bases = ", ".join(f"('{old}', '{new}', {keep})" for old, new, keep in OTHER_BASES)
+    with duckdb.connect(str(built_warehouse), read_only=True) as connection:
+        for mart in MARTS:
+            columns = [row[0] for row in connection.execute(f"describe {mart}").fetchall()]
+            path = folder / f"{mart}.parquet"
+            if mart in BASE_MARTS:
+                renamed = ["bases.new_base as customer_base"]
+                if "segment_key" in columns:
+                    renamed.append(
+                        "bases.new_base || substr(mart.segment_key, length(bases.old_base) + 1)"
+                        " as segment_key"
+                    )
+                keep = "where bases.has_orders" if mart == "segment_category_mix" else ""
+                select = (
+                    f"select mart.* replace ({', '.join(renamed)}) from {mart} as mart "
+                    f"inner join (values {bases}) as bases(old_base, new_base, has_orders) "
+                    f"on mart.customer_base = bases.old_base {keep}"
+                )
+            elif mart == "segmentation_runs":
+                kept = [f'"{column}"' for column in columns if not column.endswith("_chosen_k")]
+                select = f"select {', '.join(kept)} from {mart}"
+            else:
+                select = f"select * from {mart}"
+            connection.execute(f"copy ({select}) to '{path}' (format parquet)")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def other_bases_report(other_bases_marts: Path) -> Path:
+    """The report of those marts, written by the command line run from another folder (so
+    the templates and static files come from the installed package)."""
+    out = other_bases_marts.parent / "segments.html"
+    completed = subprocess.run(
+        [sys.executable, str(SCRIPT), "--parquet-dir", str(other_bases_marts), "--out", str(out)],
+        cwd=other_bases_marts.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "charts)" in completed.stdout
+    return out
+
+
+def test_report_shows_any_number_of_bases_with_any_names(
+    other_bases_marts: Path, other_bases_report: Path
+) -> None:
+    text = other_bases_report.read_text(encoding="utf-8")
+    sections = {
+        section.split('"', 1)[0]: section
+        for section in text.split('<section class="base" id="base-')[1:]
+    }
+    assert list(sections) == ["kiosk", "outlet", "web_store"]
+    for title in ("Kiosk customers", "Outlet customers", "Web store customers"):
+        assert f">{title}</a>" in text and f"<h2>{title} " in text
+    assert "Mall customers" not in text and "Shop customers" not in text
+    diagnostics = pd.read_parquet(other_bases_marts / "segment_diagnostics.parquet")
+    summary = pd.read_parquet(other_bases_marts / "segment_summary.parquet")
+    for base, section in sections.items():
+        # The chosen k comes from segment_diagnostics (segmentation_runs has no k column).
+        chosen = diagnostics[(diagnostics["customer_base"] == base) & diagnostics["is_chosen_k"]]
+        assert f"k&nbsp;=&nbsp;{int(chosen['k'].iloc[0])}," in section
+        segments = int((summary["customer_base"] == base).sum())
+        assert section.count('class="card"') == segments
+        # Order facts and the category chart exactly where segment_category_mix has rows.
+        has_orders = base == "web_store"
+        assert (f'id="{base}-categories"' in section) == has_orders
+        assert section.count("not recorded for this base") == (0 if has_orders else segments)
+        assert ("Loyalty members" in section) == has_orders
+    declared = int(re.search(r'data-chart-count="(\d+)"', text).group(1))
+    assert text.count('class="figure-spec"') == declared
 
 
 def without_library(text: str) -> str:
@@ -351,21 +543,21 @@ DRAWN_CHARTS = """
 def _chromium() -> str:
     """The system Chromium, or skip (fail in CI) when it or playwright is missing."""
     missing = None
-    if not Path(report.CHROMIUM_PATH).exists():
-        missing = f"{report.CHROMIUM_PATH} not found (Debian package `chromium`)"
+    if not Path(chromium.CHROMIUM_PATH).exists():
+        missing = f"{chromium.CHROMIUM_PATH} not found (Debian package `chromium`)"
     elif importlib.util.find_spec("playwright") is None:
         missing = "the playwright Python package is not installed"
     if missing:
         if _in_ci():
             pytest.fail(f"browser test cannot run in CI: {missing}")
         pytest.skip(f"browser test skipped outside CI: {missing}")
-    return report.CHROMIUM_PATH
+    return chromium.CHROMIUM_PATH
 
 
 def test_missing_chromium_skips_locally_but_fails_in_ci(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(report, "CHROMIUM_PATH", str(tmp_path / "no-chromium"))
+    monkeypatch.setattr(chromium, "CHROMIUM_PATH", str(tmp_path / "no-chromium"))
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception):
         _chromium()
@@ -383,7 +575,7 @@ def test_report_page_in_chromium(
 
     html_path, charts = built_report
     url = html_path.resolve().as_uri()
-    args = list(report.CHROMIUM_ARGS)
+    args = list(chromium.CHROMIUM_ARGS)
     if webgl == "disabled":
         args.append("--disable-3d-apis")  # forces the static stand-in of the 3D chart
 
@@ -451,5 +643,40 @@ def test_report_page_in_chromium(
             probe.evaluate("fetch('https://example.invalid/probe').catch(() => null)")
             probe.wait_for_timeout(200)
             assert external == ["https://example.invalid/probe"]
+        finally:
+            browser.close()
+
+
+def test_page_of_other_bases_in_chromium(other_bases_report: Path) -> None:
+    executable = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=[*chromium.CHROMIUM_ARGS, "--disable-3d-apis"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on(
+                "console",
+                lambda message: errors.append(message.text) if message.type == "error" else None,
+            )
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(other_bases_report.resolve().as_uri())
+            page.wait_for_function(
+                "document.body.dataset.chartsDrawn !== undefined", timeout=60_000
+            )
+            assert errors == []
+            declared = int(page.get_attribute("body", "data-chart-count") or -1)
+            assert len(page.evaluate(DRAWN_CHARTS)) == declared
+            assert int(page.get_attribute("body", "data-charts-drawn") or -1) == declared
+            # One static 3D stand-in per base, and every contents link leads to its section.
+            assert page.locator("figure.is-fallback").count() == len(OTHER_BASES)
+            targets = page.eval_on_selector_all(
+                "nav.toc a",
+                "links => links.map(link => !!document.querySelector(link.getAttribute('href')))",
+            )
+            assert targets == [True] * (len(OTHER_BASES) + 1)
         finally:
             browser.close()

@@ -1,0 +1,213 @@
+"""Reading the published marts: everything the report shows, already bounded in size.
+
+The report reads only the serving marts, either from the DuckDB file (opened read-only) or
+from a folder of Parquet files named ``<mart>.parquet``. The marts are long-form (one row per
+customer base), so nothing here knows which bases exist. Customer-level rows are read as a
+bounded, deterministic sample per base (ordered by ``hash(customer_id)``), so reading stays
+fast however large ``customer_segments`` grows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+REQUIRED_MARTS = (
+    "segment_summary",
+    "customer_segments",
+    "segment_centroids",
+    "segment_diagnostics",
+    "segment_category_mix",
+    "rejected_rows",
+    "source_row_counts",
+)
+OPTIONAL_MARTS = ("segmentation_runs",)
+
+# Customers read per base for the scatter, 3D and box charts; the pair plot uses the first
+# PAIR_SAMPLE_PER_BASE of them (same hash order), which keeps the SVG light.
+SAMPLE_PER_BASE = 5000
+PAIR_SAMPLE_PER_BASE = 1500
+
+# The customer features every base has in customer_segments, drawn in the customer charts.
+FEATURES = ("age", "annual_income_usd", "spending_score")
+
+
+@dataclass
+class ReportData:
+    """Everything the report shows, already bounded in size."""
+
+    summary: pd.DataFrame
+    sample: pd.DataFrame
+    centroids: pd.DataFrame
+    diagnostics: pd.DataFrame
+    category_mix: pd.DataFrame
+    source_counts: pd.DataFrame
+    rejections: pd.DataFrame
+    runs: pd.DataFrame | None
+    source_label: str
+
+    @property
+    def bases(self) -> list[str]:
+        """The customer bases of segment_summary, in name order."""
+        return sorted(self.summary["customer_base"].unique().tolist())
+
+    def has_orders(self, base: str) -> bool:
+        """Whether a base has an order history: segment_category_mix has rows for it."""
+        return bool((self.category_mix["customer_base"] == base).any())
+
+
+def connect_marts(
+    database: Path | None = None, parquet_dir: Path | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection on which every available mart can be queried by its name.
+
+    A database file is opened read-only; a Parquet folder gets one view per `<mart>.parquet`.
+    """
+    if (database is None) == (parquet_dir is None):
+        raise ValueError("give exactly one of a database file or a Parquet folder")
+    if database is not None:
+        if not database.exists():
+            raise FileNotFoundError(f"no DuckDB file at {database}")
+        return duckdb.connect(str(database), read_only=True)
+    assert parquet_dir is not None
+    if not parquet_dir.is_dir():
+        raise FileNotFoundError(f"no Parquet folder at {parquet_dir}")
+    connection = duckdb.connect()
+    for mart in REQUIRED_MARTS + OPTIONAL_MARTS:
+        path = parquet_dir / f"{mart}.parquet"
+        if path.exists():
+            literal = str(path).replace("'", "''")
+            connection.execute(f"create view {mart} as select * from read_parquet('{literal}')")
+    return connection
+
+
+def available_marts(connection: duckdb.DuckDBPyConnection) -> set[str]:
+    """Names of the tables and views visible on the connection."""
+    rows = connection.execute("select table_name from information_schema.tables").fetchall()
+    return {name for (name,) in rows}
+
+
+def sample_customers(
+    connection: duckdb.DuckDBPyConnection, bases: Sequence[str], per_base: int = SAMPLE_PER_BASE
+) -> pd.DataFrame:
+    """At most `per_base` customers of each base, the same ones on every run.
+
+    Customers are taken in `hash(customer_id)` order (ties by id), which DuckDB answers with a
+    top-N over the table: memory stays bounded and nothing else is read into Python.
+    """
+    per_base = int(per_base)
+    if per_base < 1:
+        raise ValueError("per_base must be at least 1")
+    frames = []
+    for base in bases:
+        frames.append(
+            connection.execute(
+                f"""
+                select customer_base, customer_id, segment_key, persona_name, gender,
+                       age, annual_income_usd, spending_score
+                from customer_segments
+                where customer_base = ?
+                order by hash(customer_id), customer_id
+                limit {per_base}
+                """,
+                [base],
+            ).df()
+        )
+    if not frames:
+        return pd.DataFrame(
+            columns=[
+                "customer_base",
+                "customer_id",
+                "segment_key",
+                "persona_name",
+                "gender",
+                *FEATURES,
+            ]
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def rejections_by_rule(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Rejected rows per source and rule; a row failing two rules counts once for each."""
+    return connection.execute(
+        """
+        with rules as (
+            select source_name, trim(unnest(string_split(failed_rules, ', '))) as rule
+            from rejected_rows
+        )
+        select source_name, rule, count(*) as row_count
+        from rules
+        where rule <> ''
+        group by source_name, rule
+        order by row_count desc, rule, source_name
+        """
+    ).df()
+
+
+def run_time_columns(columns: dict[str, str]) -> list[str]:
+    """Timestamp columns of segmentation_runs (name -> type), most telling first: when the
+    run finished or was published, then when it started, then any other."""
+    stamps = [
+        name for name, kind in columns.items() if "TIMESTAMP" in kind.upper() or kind == "DATE"
+    ]
+
+    def rank(name: str) -> int:
+        lowered = name.lower()
+        if any(word in lowered for word in ("finish", "publish", "built", "complet", "end")):
+            return 0
+        return 1 if "start" in lowered else 2
+
+    return sorted(stamps, key=rank)
+
+
+def latest_runs(connection: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
+    """The most recent rows of segmentation_runs, newest first (by finish, else start time).
+
+    Every column is read as it comes, for the run details block; the report depends on none
+    of them but the timestamps and ``run_id`` (the chosen k comes from segment_diagnostics).
+    """
+    described = connection.execute("describe segmentation_runs").fetchall()
+    stamps = run_time_columns({row[0]: row[1] for row in described})
+    quoted = ", ".join('"' + name.replace('"', '""') + '"' for name in stamps)
+    order = f"order by coalesce({quoted}) desc nulls last" if stamps else ""
+    return connection.execute(f"select * from segmentation_runs {order} limit {int(limit)}").df()
+
+
+def load_report_data(
+    connection: duckdb.DuckDBPyConnection,
+    source_label: str,
+    per_base: int = SAMPLE_PER_BASE,
+) -> ReportData:
+    """Read the marts the report needs; customer rows only as a bounded sample."""
+    present = available_marts(connection)
+    missing = [mart for mart in REQUIRED_MARTS if mart not in present]
+    if missing:
+        raise LookupError(f"missing marts: {', '.join(missing)}")
+    summary = connection.execute(
+        "select * from segment_summary order by customer_base, segment_id"
+    ).df()
+    bases = sorted(summary["customer_base"].unique().tolist())
+    return ReportData(
+        summary=summary,
+        sample=sample_customers(connection, bases, per_base),
+        centroids=connection.execute(
+            "select * from segment_centroids order by customer_base, segment_id, feature_position"
+        ).df(),
+        diagnostics=connection.execute(
+            "select * from segment_diagnostics order by customer_base, k"
+        ).df(),
+        category_mix=connection.execute(
+            "select * from segment_category_mix "
+            "order by customer_base, segment_id, product_category"
+        ).df(),
+        source_counts=connection.execute(
+            "select * from source_row_counts order by source_name"
+        ).df(),
+        rejections=rejections_by_rule(connection),
+        runs=latest_runs(connection) if "segmentation_runs" in present else None,
+        source_label=source_label,
+    )
