@@ -1,10 +1,9 @@
-"""Segmentation settings: the values the dbt Python models receive, checked and defaulted."""
+"""Segmentation settings: the values the dbt Python models receive, already checked."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 K_RULES: Mapping[str, str] = {
     "silhouette": "max",
@@ -15,38 +14,35 @@ SCALINGS: tuple[str, ...] = ("standard", "none")
 #: Value of ``k_rule`` in the diagnostics when ``segment_k`` is a fixed integer.
 FIXED_K_RULE = "fixed"
 
-# --------------------------------------------------------------------------
-# Settings
-# --------------------------------------------------------------------------
-
-#: dbt config key -> default used when the value is missing, None or blank.
-SETTING_DEFAULTS: Mapping[str, Any] = {
-    "segment_k": "auto",
-    "segment_k_min": 2,
-    "segment_k_max": 10,
-    "segment_k_rule": "silhouette",
-    "segment_scaling": "standard",
-    "random_seed": 42,
-    "segment_n_init": 10,
-    "segment_sample_size": 100_000,
-    "silhouette_sample_size": 10_000,
-}
-MAX_SEED = 2**32 - 1
+#: The keys of the Python models' `segmentation` config entry (models/intermediate/segmentation/
+#: _segmentation__models.yml). Their defaults live in dbt_project.yml and their checks in
+#: macros/validate_settings.sql, which runs before any model: here they are only converted.
+SETTING_KEYS: tuple[str, ...] = (
+    "segment_k",
+    "segment_k_min",
+    "segment_k_max",
+    "segment_k_rule",
+    "segment_scaling",
+    "random_seed",
+    "segment_n_init",
+    "segment_sample_size",
+    "silhouette_sample_size",
+)
 
 
 @dataclass(frozen=True)
 class SegmentSettings:
-    """Validated segmentation settings (see :func:`parse_settings`)."""
+    """The segmentation settings of a run (see :func:`parse_settings`)."""
 
-    k: int | None = None  # None = choose automatically with k_rule
-    k_min: int = 2
-    k_max: int = 10
-    k_rule: str = "silhouette"
-    scaling: str = "standard"
-    random_seed: int = 42
-    n_init: int = 10
-    sample_size: int = 100_000
-    silhouette_sample_size: int = 10_000
+    k: int | None  # None = choose automatically with k_rule
+    k_min: int
+    k_max: int
+    k_rule: str
+    scaling: str
+    random_seed: int
+    n_init: int
+    sample_size: int
+    silhouette_sample_size: int
 
     @property
     def k_rule_label(self) -> str:
@@ -54,84 +50,29 @@ class SegmentSettings:
         return FIXED_K_RULE if self.k is not None else self.k_rule
 
 
-def _is_unset(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+def parse_settings(config: Mapping[str, object]) -> SegmentSettings:
+    """The settings from the models' `segmentation` config entry.
 
-
-def _parse_int(name: str, value: object, minimum: int, maximum: int | None = None) -> int:
-    bound = f"an integer >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
-    parsed: int | None = None
-    if isinstance(value, bool):
-        parsed = None
-    elif isinstance(value, int):
-        parsed = value
-    elif isinstance(value, float) and value.is_integer():
-        parsed = int(value)
-    elif isinstance(value, str):
-        try:
-            parsed = int(value.strip())
-        except ValueError:
-            parsed = None
-    if parsed is None or parsed < minimum or (maximum is not None and parsed > maximum):
-        raise ValueError(f"{name} must be {bound}; got {value!r}")
-    return parsed
-
-
-def _parse_choice(name: str, value: object, allowed: Sequence[str]) -> str:
-    text = value.strip().lower() if isinstance(value, str) else value
-    if text not in allowed:
-        choices = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
-    return str(text)
-
-
-def parse_settings(raw: Mapping[str, object]) -> SegmentSettings:
-    """Validate the raw dbt config values and apply defaults.
-
-    Values may arrive as native types or as text (``"10"``). ``None`` or an
-    empty string means "use the default". The features come from the registry
-    through ``int_segment_dimensions``, not from here.
-    Raises ``ValueError`` naming the setting and the allowed values.
+    dbt renders each value as text ("5", "auto"); every one was checked before any model
+    ran, so this only converts them. A missing or unknown key is a wiring error and raises
+    ``ValueError`` naming it.
     """
-    unknown = sorted(set(raw) - set(SETTING_DEFAULTS))
-    if unknown:
-        known = ", ".join(SETTING_DEFAULTS)
-        raise ValueError(f"unknown segmentation setting(s) {unknown}; known settings: {known}")
-    values = {
-        key: (default if _is_unset(raw.get(key)) else raw[key])
-        for key, default in SETTING_DEFAULTS.items()
-    }
-
-    raw_k = values["segment_k"]
-    k: int | None
-    if isinstance(raw_k, str) and raw_k.strip().lower() == "auto":
-        k = None
-    else:
-        try:
-            k = _parse_int("segment_k", raw_k, minimum=2)
-        except ValueError:
-            raise ValueError(
-                f"segment_k must be 'auto' or an integer >= 2; got {raw_k!r}"
-            ) from None
-
-    k_min = _parse_int("segment_k_min", values["segment_k_min"], minimum=2)
-    k_max = _parse_int("segment_k_max", values["segment_k_max"], minimum=2)
-    if k_max < k_min:
+    missing = [key for key in SETTING_KEYS if key not in config]
+    unknown = sorted(set(config) - set(SETTING_KEYS))
+    if missing or unknown:
         raise ValueError(
-            "segment_k_max must be >= segment_k_min; "
-            f"got segment_k_min={k_min}, segment_k_max={k_max}"
+            f"the segmentation config entry lacks {missing} / has unknown keys {unknown}; "
+            f"expected exactly: {', '.join(SETTING_KEYS)}"
         )
-
+    text = {key: str(config[key]).strip() for key in SETTING_KEYS}
     return SegmentSettings(
-        k=k,
-        k_min=k_min,
-        k_max=k_max,
-        k_rule=_parse_choice("segment_k_rule", values["segment_k_rule"], tuple(K_RULES)),
-        scaling=_parse_choice("segment_scaling", values["segment_scaling"], SCALINGS),
-        random_seed=_parse_int("random_seed", values["random_seed"], minimum=0, maximum=MAX_SEED),
-        n_init=_parse_int("segment_n_init", values["segment_n_init"], minimum=10),
-        sample_size=_parse_int("segment_sample_size", values["segment_sample_size"], minimum=3),
-        silhouette_sample_size=_parse_int(
-            "silhouette_sample_size", values["silhouette_sample_size"], minimum=2
-        ),
+        k=None if text["segment_k"].lower() == "auto" else int(text["segment_k"]),
+        k_min=int(text["segment_k_min"]),
+        k_max=int(text["segment_k_max"]),
+        k_rule=text["segment_k_rule"],
+        scaling=text["segment_scaling"],
+        random_seed=int(text["random_seed"]),
+        n_init=int(text["segment_n_init"]),
+        sample_size=int(text["segment_sample_size"]),
+        silhouette_sample_size=int(text["silhouette_sample_size"]),
     )

@@ -471,3 +471,31 @@ def test_a_bad_registry_is_refused_before_any_model_runs(
         "select * from information_schema.tables "
         "where table_name = 'stg_customer_bases__customers'",
     )
+
+
+BAD_SETTINGS = {
+    "k_below_two": ({"segment_k": 1}, "Var 'segment_k' must be 'auto' or an integer of at least 2"),
+    "unknown_k_rule": ({"segment_k_rule": "elbow"}, "Var 'segment_k_rule' must be one of"),
+    "too_few_restarts": (
+        {"segment_n_init": 5},
+        "Var 'segment_n_init' must be an integer of at least 10",
+    ),
+    "k_range_reversed": (
+        {"segment_k_min": 6, "segment_k_max": 4},
+        "Var 'segment_k_max' (4) is below 'segment_k_min' (6)",
+    ),
+    "categorical_weight": (
+        {"categorical_feature_weight": 0},
+        "Var 'categorical_feature_weight' must be a positive number",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SETTINGS)
+def test_a_bad_setting_is_refused_before_any_model_runs(tmp_path: Path, case: str) -> None:
+    """The engine receives these settings already checked: they are refused here, once."""
+    dbt_vars, message = BAD_SETTINGS[case]
+    run = run_dbt(["build"], tmp_path, dbt_vars=dbt_vars)
+    assert not run.ok
+    assert message in run.output, run.output[-3000:]
+    assert "START sql" not in run.output
