@@ -45,3 +45,20 @@
     }) -%}
     {{ return(settings) }}
 {% endmacro %}
+
+
+{% macro fitting_sample(relation) -%}
+    {#- Per base, the first var('segment_sample_size') rows of `relation` ordered by
+        hash(customer_id, random_seed) then customer_id: a deterministic pseudo-random sample,
+        one top-N query per base. -#}
+    {%- for base in customer_bases() %}
+    select * from (
+        select *
+        from {{ relation }}
+        where customer_base = '{{ base }}'
+        order by hash(customer_id, {{ var('random_seed') | int }}::bigint), customer_id
+        limit {{ var('segment_sample_size') | int }}
+    )
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+{%- endmacro %}

@@ -64,7 +64,7 @@ from segmentation.personas import (
     parse_persona_catalog,
     segment_profiles,
 )
-from segmentation.relations import chosen_k_by_base, customer_bases, draw_base_sample
+from segmentation.relations import base_sample, chosen_k_by_base, customer_bases
 from segmentation.settings import (
     FIXED_K_RULE,
     K_RULES,
@@ -83,7 +83,6 @@ from segmentation.space import (
     dimensions_for_base,
     feature_matrix,
     prepare_sample,
-    sample_columns,
 )
 
 # The engine's public names: the pipeline below and the pieces it is made of.
@@ -112,6 +111,7 @@ __all__ = [
     "SegmentFit",
     "SegmentSettings",
     "assign_personas",
+    "base_sample",
     "candidate_ks",
     "canonical_order",
     "centroid_units",
@@ -124,7 +124,6 @@ __all__ = [
     "customer_bases",
     "diagnose_base",
     "dimensions_for_base",
-    "draw_base_sample",
     "fallback_persona_name",
     "feature_matrix",
     "fit_segments",
@@ -134,7 +133,6 @@ __all__ = [
     "partition_metrics",
     "prepare_sample",
     "publish_float",
-    "sample_columns",
     "segment_base",
     "segment_profiles",
     "settle_partition",

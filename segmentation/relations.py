@@ -1,8 +1,7 @@
-"""Read-only DuckDB queries the dbt Python models use (the bounded sample is drawn in DuckDB)."""
+"""Read-only DuckDB queries the dbt Python models use (the fitting sample is a SQL model)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -21,30 +20,10 @@ def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _sql_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def draw_base_sample(
-    featurized: duckdb.DuckDBPyRelation,
-    customer_base: str,
-    columns: Sequence[str],
-    random_seed: int,
-    sample_size: int,
-) -> pd.DataFrame:
-    """Bounded deterministic sample of one base, computed in DuckDB.
-
-    Rows are ordered by ``hash(customer_id, random_seed)`` then ``customer_id``
-    and the first ``sample_size`` are fetched, so only the sample ever reaches
-    pandas; a base smaller than ``sample_size`` is used whole.
-    """
-    return (
-        featurized.filter(f"customer_base = {_sql_string(customer_base)}")
-        .project(", ".join(_sql_identifier(c) for c in columns))
-        .order(f"hash(customer_id, {int(random_seed)}::BIGINT), customer_id")
-        .limit(int(sample_size))
-        .df()
-    )
+def base_sample(samples: duckdb.DuckDBPyRelation, customer_base: str) -> pd.DataFrame:
+    """One base's rows of ``int_segment_samples`` (the fitting sample, drawn in SQL), in
+    customer id order; only the sample ever reaches pandas."""
+    return samples.filter(f"customer_base = {_sql_string(customer_base)}").order("customer_id").df()
 
 
 def chosen_k_by_base(diagnostics: duckdb.DuckDBPyRelation) -> dict[str, int]:

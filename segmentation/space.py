@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from segmentation.personas import PROFILE_COLUMNS
 from segmentation.types import FloatArray
 
 #: The column of ``int_customers_featurized`` holding each customer's point in the space its
@@ -58,11 +57,6 @@ def dimensions_for_base(dimensions: pd.DataFrame, customer_base: str) -> list[Di
 
 def _float_or(value: object, default: float) -> float:
     return default if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
-
-
-def sample_columns() -> list[str]:
-    """Columns to read from ``int_customers_featurized`` for one base, in a fixed order."""
-    return ["customer_base", "customer_id", VECTOR_COLUMN, *PROFILE_COLUMNS]
 
 
 def prepare_sample(sample: pd.DataFrame) -> pd.DataFrame:

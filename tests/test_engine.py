@@ -544,33 +544,18 @@ def test_categorical_dimensions_give_shares_and_one_weight_apart(
 # --------------------------------------------------------------------------- DuckDB helpers
 
 
-def test_duckdb_sample_is_bounded_deterministic_and_per_base() -> None:
+def test_duckdb_relations_give_one_base_in_id_order_and_the_chosen_k() -> None:
     connection = duckdb.connect()
     frame = pd.concat(
         [small_frame(), make_sample([(40, 40, 40, 30), (70, 70, 30, 30)], base="shop")],
         ignore_index=True,
-    )
-    connection.register("featurized_df", frame)
-    relation = connection.sql("select * from featurized_df")
+    ).sample(frac=1.0, random_state=4)
+    connection.register("samples_df", frame)
+    relation = connection.sql("select * from samples_df")
     assert engine.customer_bases(relation) == ["mall", "shop"]
-    columns = ["customer_base", "customer_id", "spending_score", "spending_score_z", "age_z"]
-    assert engine.sample_columns() == [
-        "customer_base",
-        "customer_id",
-        engine.VECTOR_COLUMN,
-        "age_z",
-        "annual_income_usd_z",
-        "spending_score_z",
-    ]
-    first = engine.draw_base_sample(relation, "shop", columns, 42, 25)
-    second = engine.draw_base_sample(relation, "shop", columns, 42, 25)
-    other_seed = engine.draw_base_sample(relation, "shop", columns, 7, 25)
-    assert len(first) == 25 and (first["customer_base"] == "shop").all()
-    pd.testing.assert_frame_equal(first, second)
-    assert set(first["customer_id"]) != set(other_seed["customer_id"])
-    assert list(first.columns) == columns
-    whole = engine.draw_base_sample(relation, "mall", columns, 42, 1000)
-    assert len(whole) == len(small_frame())
+    shop = engine.base_sample(relation, "shop")
+    assert len(shop) == 60 and (shop["customer_base"] == "shop").all()
+    assert shop["customer_id"].tolist() == sorted(shop["customer_id"])
 
     diagnostics = connection.sql(
         "select * from (values ('mall', 2, false), ('mall', 3, true), ('shop', 4, true))"

@@ -416,3 +416,28 @@ def test_raw_scaling_and_features_per_base(tmp_path: Path) -> None:
     )
     assert segments == 8
     assert customers == valid
+
+
+def test_fitting_sample_is_bounded_and_seeded(tmp_path: Path) -> None:
+    """int_segment_samples holds segment_sample_size customers of each base larger than that,
+    the same ones for the same seed, other ones for another seed, and every customer of a
+    smaller base."""
+    selection = ["build", "--select", "+int_segment_samples", "--indirect-selection", "cautious"]
+    picked = {}
+    for seed in (42, 42, 7):
+        run = run_dbt(
+            selection,
+            tmp_path / str(seed),
+            dbt_vars={"segment_sample_size": 150, "random_seed": seed},
+        )
+        assert run.ok, run.output[-3000:]
+        rows = query(
+            run.build_db,
+            "select customer_base, list(customer_id order by customer_id) "
+            "from int_segment_samples group by 1",
+        )
+        picked.setdefault(seed, []).append(dict(rows))
+    first, again = picked[42]
+    assert len(first["shop"]) == 150 and len(first["mall"]) == 150
+    assert first == again
+    assert set(picked[7][0]["shop"]) != set(first["shop"])

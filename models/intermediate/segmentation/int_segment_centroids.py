@@ -9,31 +9,28 @@ logic lives in the ``segmentation`` package at the project root.
 def model(dbt, session):
     dbt.config(materialized="table")
     from segmentation.engine import (
+        base_sample,
         centroids_for_base,
         chosen_k_by_base,
         combine_centroids,
         customer_bases,
         dimensions_for_base,
-        draw_base_sample,
         parse_persona_catalog,
         parse_settings,
-        sample_columns,
     )
 
-    # Every setting arrives in one config entry (dbt_project.yml), checked before any model ran.
+    # Every setting arrives in one config entry, checked before any model ran.
     settings = parse_settings(dbt.config.get("segmentation"))
-    featurized = dbt.ref("int_customers_featurized")
+    samples = dbt.ref("int_segment_samples")
     dimensions = dbt.ref("int_segment_dimensions").df()
     catalog = parse_persona_catalog(dbt.ref("stg_reference__personas").df())
     chosen = chosen_k_by_base(dbt.ref("int_segment_diagnostics"))
 
     parts = []
-    for base in customer_bases(featurized):
+    for base in customer_bases(samples):
         if base not in chosen:
             raise ValueError(f"int_segment_diagnostics has no chosen k for customer_base {base!r}")
-        sample = draw_base_sample(
-            featurized, base, sample_columns(), settings.random_seed, settings.sample_size
-        )
+        sample = base_sample(samples, base)
         parts.append(
             centroids_for_base(
                 sample,

@@ -9,25 +9,22 @@ them to the engine.
 def model(dbt, session):
     dbt.config(materialized="table")
     from segmentation.engine import (
+        base_sample,
         combine_diagnostics,
         customer_bases,
         diagnose_base,
         dimensions_for_base,
-        draw_base_sample,
         parse_settings,
-        sample_columns,
     )
 
-    # Every setting arrives in one config entry (dbt_project.yml), checked before any model ran.
+    # Every setting arrives in one config entry, checked before any model ran.
     settings = parse_settings(dbt.config.get("segmentation"))
-    featurized = dbt.ref("int_customers_featurized")
+    samples = dbt.ref("int_segment_samples")
     dimensions = dbt.ref("int_segment_dimensions").df()
 
     parts = []
-    for base in customer_bases(featurized):
-        sample = draw_base_sample(
-            featurized, base, sample_columns(), settings.random_seed, settings.sample_size
-        )
+    for base in customer_bases(samples):
+        sample = base_sample(samples, base)
         diagnostics, _ = diagnose_base(
             sample, base, settings, dimensions_for_base(dimensions, base)
         )
