@@ -27,13 +27,20 @@ behaviour as (
         customer_base,
         customer_id,
         rfm_segment,
-        favourite_category,
-        preferred_channel,
         recency_days,
         order_count,
         monetary_value_usd,
         is_loyalty_member
     from {{ ref('int_customers_rfm_scored') }}
+),
+
+preferences as (
+    select
+        customer_base,
+        customer_id,
+        favourite_category,
+        preferred_channel
+    from {{ ref('int_customers_purchase_preferences') }}
 ),
 
 enriched as (
@@ -69,8 +76,8 @@ enriched as (
         valid_customers.{{ column }},
         {%- endfor %}
         behaviour.rfm_segment,
-        behaviour.favourite_category,
-        behaviour.preferred_channel,
+        preferences.favourite_category,
+        preferences.preferred_channel,
         valid_customers.age,
         valid_customers.annual_income_usd,
         valid_customers.spending_score,
@@ -87,6 +94,10 @@ enriched as (
         on
             valid_customers.customer_base = behaviour.customer_base
             and valid_customers.customer_id = behaviour.customer_id
+    left join preferences
+        on
+            valid_customers.customer_base = preferences.customer_base
+            and valid_customers.customer_id = preferences.customer_id
 )
 
 select * from enriched

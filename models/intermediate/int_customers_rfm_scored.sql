@@ -1,6 +1,7 @@
--- One row per valid customer of a base with an order history: recency, frequency and monetary value of their valid
--- order lines relative to the reference date, R/F/M scores 1-5, the classic RFM segment,
--- loyalty membership, favourite category and preferred channel.
+-- One row per valid customer of a base with an order history: recency, frequency and
+-- monetary value of their valid order lines relative to the reference date, R/F/M scores 1-5,
+-- the classic RFM segment and loyalty membership (what customers buy and where:
+-- int_customers_purchase_preferences).
 with
 
 valid_customers as (
@@ -16,8 +17,6 @@ valid_lines as (
         customer_base,
         customer_id,
         order_id,
-        product_category,
-        channel,
         amount_usd,
         order_date
     from {{ ref('int_orders_validated') }}
@@ -58,64 +57,12 @@ customer_orders as (
     group by customer_base, customer_id
 ),
 
-category_spend as (
-    select
-        customer_base,
-        customer_id,
-        product_category,
-        round(sum(amount_usd), 2) as category_spend_usd
-    from valid_lines
-    group by customer_base, customer_id, product_category
-),
-
--- Ties go to the alphabetically first category, so the result is deterministic. Money is
--- rounded to the cent and shares to 9 decimals, so that floating-point sums taken in a
--- different order (parallel aggregation) give the same published values.
-favourite_categories as (
-    select
-        customer_base,
-        customer_id,
-        product_category as favourite_category,
-        round(
-            category_spend_usd / sum(category_spend_usd) over (partition by customer_base, customer_id), 9
-        ) as favourite_category_spend_share
-    from category_spend
-    qualify row_number() over (
-        partition by customer_base, customer_id
-        order by category_spend_usd desc, product_category asc
-    ) = 1
-),
-
-channel_orders as (
-    select
-        customer_base,
-        customer_id,
-        channel,
-        count(distinct order_id) as channel_order_count
-    from valid_lines
-    group by customer_base, customer_id, channel
-),
-
-preferred_channels as (
-    select
-        customer_base,
-        customer_id,
-        channel as preferred_channel
-    from channel_orders
-    qualify row_number() over (
-        partition by customer_base, customer_id
-        order by channel_order_count desc, channel asc
-    ) = 1
-),
-
 -- Read twice below (whole rows, and the ranks): recomputed rather than materialised.
 joined as not materialized (
     select
         valid_customers.customer_base,
         valid_customers.customer_id,
         memberships.loyalty_tier,
-        favourite_categories.favourite_category,
-        preferred_channels.preferred_channel,
         -- A customer who never ordered counts as last seen at the start of the order history.
         reference_dates.reference_date - coalesce(
             customer_orders.last_order_date, reference_dates.history_start_date
@@ -123,7 +70,6 @@ joined as not materialized (
         coalesce(customer_orders.order_count, 0) as order_count,
         coalesce(customer_orders.order_line_count, 0) as order_line_count,
         coalesce(customer_orders.monetary_value_usd, 0) as monetary_value_usd,
-        favourite_categories.favourite_category_spend_share,
         case
             when memberships.joined_date is not null
                 then greatest(reference_dates.reference_date - memberships.joined_date, 0)
@@ -141,14 +87,6 @@ joined as not materialized (
         on
             valid_customers.customer_base = customer_orders.customer_base
             and valid_customers.customer_id = customer_orders.customer_id
-    left join favourite_categories
-        on
-            valid_customers.customer_base = favourite_categories.customer_base
-            and valid_customers.customer_id = favourite_categories.customer_id
-    left join preferred_channels
-        on
-            valid_customers.customer_base = preferred_channels.customer_base
-            and valid_customers.customer_id = preferred_channels.customer_id
     left join memberships
         on
             valid_customers.customer_base = memberships.customer_base
@@ -207,8 +145,6 @@ final as (
         customer_base,
         customer_id,
         rfm_segment,
-        favourite_category,
-        preferred_channel,
         loyalty_tier,
         recency_days,
         order_count,
@@ -217,7 +153,6 @@ final as (
         recency_score,
         frequency_score,
         monetary_score,
-        favourite_category_spend_share,
         loyalty_tenure_days,
         has_orders,
         is_loyalty_member,
