@@ -11,7 +11,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROJECT_DIR := $(CURDIR)
 
-.PHONY: run publish report bench test browser lint format docs seeds data clean lock venv
+.PHONY: run publish report bench test browser lint format docs seeds data examples clean lock venv
 
 ## The virtual environment, created from the pinned lock when missing or when the lock changes.
 $(BIN)/.installed: requirements.lock pyproject.toml
@@ -72,6 +72,10 @@ seeds: venv
 ## Customers (and orders) of any size, e.g. `make data ROWS=10000000 FORMAT=parquet`.
 data: venv
 	$(BIN)/python scripts/generate_data.py scale --rows $(ROWS) --format $(FORMAT) --out $(DATA_DIR) --with-orders
+
+## Example exports in users' shapes (data/examples/), read by examples/bases.yml.
+examples: venv
+	$(BIN)/python scripts/generate_data.py examples --out data/examples
 
 ## Benchmark: the notebook approach against the whole `dbt build` on the same generated file
 ## (1M and 10M customers by default; e.g. `make bench SIZES=1000000`). Writes BENCHMARKS.md.

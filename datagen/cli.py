@@ -5,6 +5,7 @@ Usage
     python scripts/generate_data.py seeds [--out seeds] [--seed 42]
     python scripts/generate_data.py scale --rows N --format csv|parquet --out DIR
         [--seed 42] [--with-orders]
+    python scripts/generate_data.py examples [--out data/examples]
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 
 import datagen
 from datagen import streams
+from datagen.examples import write_examples
 from datagen.scale import write_scale, write_seeds
 from datagen.writers import FORMATS
 
@@ -44,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument(
         "--chunk-rows", type=_positive, default=streams.DEFAULT_CHUNK_ROWS, help=argparse.SUPPRESS
     )
+    examples = commands.add_parser(
+        "examples", help="write the example exports that examples/bases.yml reads"
+    )
+    examples.add_argument("--out", default="data/examples", help="output directory")
+    examples.add_argument("--seed", type=int, default=streams.DEFAULT_SEED, help=argparse.SUPPRESS)
     return parser
 
 
@@ -53,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     if args.command == "seeds":
         written = write_seeds(args.out, args.seed)
+    elif args.command == "examples":
+        written = write_examples(args.out)
     else:
         written = write_scale(
             args.out, args.rows, args.format, args.seed, args.with_orders, args.chunk_rows

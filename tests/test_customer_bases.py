@@ -10,175 +10,25 @@ import csv
 import json
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
-from conftest import Run, demo_registry, query, run_dbt, run_pipeline
+import yaml
+from conftest import PROJECT_DIR, Run, demo_registry, query, run_dbt, run_pipeline
 
-EDUCATION = ["Basic", "Graduate", "Master", "PhD"]
-MARITAL = ["Married", "Single", "Together", "Divorced"]
-INDUSTRIES = ["Retail", "Software", "Logistics"]
-
-
-def write_campaign_export(path: Path, rows: int = 600) -> dict[str, int]:
-    """A marketing CRM export: tab-separated, birth years, spend split over product columns,
-    some incomes missing, education and marital status. Returns what the tests expect."""
-    rng = np.random.default_rng(2014)
-    header = [
-        "ID",
-        "Year_Birth",
-        "Education",
-        "Marital_Status",
-        "Income",
-        "MntWines",
-        "MntFruits",
-        "MntMeatProducts",
-        "Recency",
-    ]
-    missing_income = 0
-    lines = []
-    for i in range(rows):
-        wealthy = i % 3 == 0
-        income = "" if i % 50 == 7 else str(int(rng.normal(80_000 if wealthy else 35_000, 5_000)))
-        missing_income += income == ""
-        lines.append(
-            [
-                str(5000 + i),
-                str(int(rng.integers(1950, 1996))),
-                EDUCATION[(i // 3) % 4 if wealthy else i % 2],
-                MARITAL[i % 4],
-                income,
-                str(int(rng.integers(400, 900) if wealthy else rng.integers(0, 60))),
-                str(int(rng.integers(0, 50))),
-                str(int(rng.integers(200, 600) if wealthy else rng.integers(0, 40))),
-                str(int(rng.integers(0, 99))),
-            ]
-        )
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(lines)
-    return {"rows": rows, "missing_income": missing_income}
-
-
-def write_web_parquet(path: Path, rows: int = 400) -> None:
-    """A shop's web customers as Parquet with typed columns (integers, doubles, text)."""
-    rng = np.random.default_rng(7)
-    groups = rng.integers(0, 3, rows)
-    table = pa.table(
-        {
-            "Customer Id": pa.array([f"W-{i:04d}" for i in range(rows)]),
-            "Purchase Amount (USD)": pa.array(
-                np.round(rng.normal(20 + 40 * groups, 4), 2), type=pa.float64()
-            ),
-            "Previous Purchases": pa.array(
-                (groups * 12 + rng.integers(0, 5, rows)).astype("int64")
-            ),
-            "Subscription Status": pa.array(np.where(groups == 2, "Yes", "No")),
-        }
-    )
-    pq.write_table(table, path)
-
-
-def write_b2b_accounts(directory: Path, accounts: int = 300) -> None:
-    """A B2B account list (semicolon-separated) and its own order history."""
-    rng = np.random.default_rng(99)
-    sizes = ["1-10", "11-50", "51-200", "201-1000"]
-    with (directory / "accounts.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, delimiter=";", lineterminator="\n")
-        writer.writerow(["Account", "Industry", "Company Size", "Revenue (k$)", "Employees"])
-        for i in range(accounts):
-            big = i % 4 == 0
-            writer.writerow(
-                [
-                    f"A{i:03d}",
-                    INDUSTRIES[i % 3],
-                    sizes[3 if big else i % 3],
-                    str(round(float(rng.normal(9000 if big else 800, 100)), 1)),
-                    str(int(rng.normal(600 if big else 30, 5))),
-                ]
-            )
-    with (directory / "account_orders.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["Order", "Line", "Account", "Date", "Category", "Net", "Via"])
-        for order in range(accounts * 2):
-            account = order % accounts
-            writer.writerow(
-                [
-                    f"PO{order:05d}",
-                    "1",
-                    f"A{account:03d}",
-                    f"2025-0{1 + order % 9}-1{order % 9}",
-                    "Electronics",
-                    str(100 + account),
-                    "web",
-                ]
-            )
+from datagen.examples import EDUCATION, write_examples
 
 
 def user_bases(data: Path) -> dict:
-    """Three bases of users' own shapes, as a user would write them in the registry."""
-    return {
-        "campaign": {
-            "path": str(data / "campaign_export.tsv"),
-            "delimiter": "\t",
-            "columns": {
-                "customer_id": "ID",
-                "age": {"expression": "2014 - Year_Birth"},
-                "annual_income_usd": "Income",
-                "education": "Education",
-                "marital_status": "Marital_Status",
-                "total_spend_usd": {"expression": "MntWines + MntFruits + MntMeatProducts"},
-                "recency": {"column": "Recency", "type": "numeric"},
-            },
-            "features": ["annual_income_usd", "total_spend_usd"],
-            "categorical_features": ["education"],
-        },
-        "web": {
-            "path": str(data / "web_customers.parquet"),
-            "columns": {
-                "customer_id": "Customer Id",
-                "purchase_amount_usd": "Purchase Amount (USD)",
-                "previous_purchases": "Previous Purchases",
-                "is_subscribed": "Subscription Status",
-            },
-            "features": ["purchase_amount_usd", "previous_purchases"],
-            "categorical_features": ["is_subscribed"],
-        },
-        "accounts": {
-            "path": str(data / "accounts.csv"),
-            "columns": {
-                "customer_id": "Account",
-                "industry": "Industry",
-                "company_size": "Company Size",
-                "annual_revenue_usd": {"expression": '"Revenue (k$)" * 1000'},
-                "employee_count": "Employees",
-            },
-            "features": ["annual_revenue_usd", "employee_count", "monetary_value_usd"],
-            "orders": {
-                "path": str(data / "account_orders.csv"),
-                "columns": {
-                    "order_id": "Order",
-                    "line_number": "Line",
-                    "customer_id": "Account",
-                    "order_date": "Date",
-                    "product_category": "Category",
-                    "amount_usd": "Net",
-                    "channel": "Via",
-                },
-            },
-        },
-    }
+    """The example registry (examples/bases.yml), reading its files from `data`."""
+    text = (PROJECT_DIR / "examples" / "bases.yml").read_text(encoding="utf-8")
+    return yaml.safe_load(text.replace("data/examples/", f"{data}/"))["customer_bases"]
 
 
 @pytest.fixture(scope="module")
-def user_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, dict[str, int]]:
-    """The main job on the demo bases plus the three users' bases, configured only by vars."""
+def user_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, dict]:
+    """The main job on the demo bases plus the example registry's three bases (configured
+    only by vars); with the rows written per example file and their folder."""
     data = tmp_path_factory.mktemp("user_files")
-    expected = write_campaign_export(data / "campaign_export.tsv")
-    write_web_parquet(data / "web_customers.parquet")
-    write_b2b_accounts(data)
+    expected = {**write_examples(data), "folder": data}
     registry = {**demo_registry(), **user_bases(data)}
     run = run_pipeline(
         tmp_path_factory.mktemp("user_run"),
@@ -197,7 +47,7 @@ def test_every_row_of_every_base_is_segmented_or_rejected(user_run: tuple[Run, d
             "from source_row_counts",
         )
     )
-    assert counts["campaign_customers"][0] == expected["rows"]
+    assert counts["campaign_customers"][0] == expected["campaign_export.tsv"]
     assert counts["web_customers"][0] == 400
     assert counts["accounts_customers"][0] == 300
     assert counts["accounts_orders"][0] == 600
@@ -225,7 +75,10 @@ def test_missing_income_is_rejected_as_a_missing_segment_feature(
             "where source_name = 'campaign_customers' group by 1",
         )
     )
-    assert rules == {"missing_segment_feature": expected["missing_income"]}
+    with (expected["folder"] / "campaign_export.tsv").open(encoding="utf-8") as handle:
+        missing = sum(row["Income"] == "" for row in csv.DictReader(handle, delimiter="\t"))
+    assert missing > 0
+    assert rules == {"missing_segment_feature": missing}
     [(record,)] = query(
         run.serving_db,
         "select raw_record from rejected_rows where source_name = 'campaign_customers' limit 1",
