@@ -263,6 +263,20 @@
     {%- for base in raw | sort -%}
         {%- do registry.update({base: normalise_base(base, raw[base])}) -%}
     {%- endfor -%}
+    {%- set seeds_read = [] -%}
+    {%- for entry in registry.values() -%}
+        {%- for location in [entry, entry.orders, entry.loyalty_members] if location -%}
+            {%- do seeds_read.append(location.path_var or (location.seed ~ '_path')) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- for path_var in ['mall_customers_path', 'shop_customers_path', 'orders_path', 'loyalty_members_path']
+        if var(path_var, none) and path_var not in seeds_read -%}
+        {{ exceptions.raise_compiler_error(
+            "Var '" ~ path_var ~ "' is set, but no base in var 'customer_bases' reads the seed it replaces ('"
+            ~ path_var[:-5] ~ "'); registered bases: " ~ registry.keys() | join(', ')
+            ~ ". Give your file's base a `path` in the registry instead."
+        ) }}
+    {%- endfor -%}
     {%- set source_names = [] -%}
     {%- for base, entry in registry.items() -%}
         {%- for location in [entry, entry.orders, entry.loyalty_members] if location -%}

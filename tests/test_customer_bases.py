@@ -276,6 +276,10 @@ REFUSALS = {
         lambda data: {"crm": {**minimal(data), "categorical_features": ["postcode"]}},
         ["categorical feature 'postcode' has 600 distinct value(s)", "max_categorical_levels"],
     ),
+    "path_var_for_a_seed_no_base_reads": (
+        lambda data: {"crm": minimal(data), "shop_customers_path": str(data / "crm.csv")},
+        ["Var 'shop_customers_path' is set, but no base in var 'customer_bases' reads the seed"],
+    ),
     "retired_var": (
         lambda data: {"crm": minimal(data), "segment_features_by_base": {"crm": ["age"]}},
         ["Var 'segment_features_by_base' is replaced by the registry"],
@@ -313,8 +317,9 @@ def test_a_bad_registry_is_refused_before_any_model_runs(
 ) -> None:
     make, messages = REFUSALS[case]
     bases = make(crm_file)
-    extra = {k: v for k, v in bases.items() if k == "segment_features_by_base"}
-    registry = {k: v for k, v in bases.items() if k != "segment_features_by_base"}
+    other_vars = ("segment_features_by_base", "shop_customers_path")
+    extra = {k: v for k, v in bases.items() if k in other_vars}
+    registry = {k: v for k, v in bases.items() if k not in other_vars}
     run = run_dbt(["build"], tmp_path, dbt_vars={"customer_bases": registry, **extra})
     assert not run.ok
     for message in messages:
