@@ -2,7 +2,9 @@
 -- behaviour included), and for a categorical attribute per value among the segment's five
 -- most common: how the segment looks on everything kept, segmented on or not. Numeric rows
 -- give the segment's mean and median beside the base's mean; categorical rows the value's
--- share in the segment beside its share in the base, and their ratio (lift).
+-- share in the segment beside its share in the base, and their ratio (lift). A numeric row's
+-- standardised mean is the segment's mean in the base's standard deviations (the z-score
+-- the words of segment_summary read).
 {%- set numeric_columns = candidate_features() %}
 {%- set categorical_columns = registry_columns('categorical') %}
 
@@ -31,6 +33,15 @@ customers as (
         end as {{ column }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ ref('int_customers_enriched') }}
+),
+
+feature_statistics as (
+    select
+        customer_base,
+        feature_name,
+        feature_mean,
+        feature_stddev
+    from {{ ref('int_feature_statistics') }}
 ),
 
 -- Read by both unpivots below: recomputed rather than materialised (a narrow join).
@@ -127,6 +138,8 @@ categorical_rows as (
         null::double as mean_value,
         null::double as median_value,
         null::double as base_mean_value,
+        null::double as base_stddev_value,
+        null::double as standardised_mean,
         is_segment_feature
     from value_shares
     where value_rank <= 5
@@ -170,8 +183,18 @@ numeric_rows as (
             ),
             6
         ) as base_mean_value,
+        round(feature_statistics.feature_stddev, 6) as base_stddev_value,
+        round(
+            (numeric_means.value_sum / numeric_means.customer_count - feature_statistics.feature_mean)
+            / nullif(feature_statistics.feature_stddev, 0),
+            6
+        ) as standardised_mean,
         numeric_means.is_segment_feature
     from numeric_means
+    left join feature_statistics
+        on
+            numeric_means.customer_base = feature_statistics.customer_base
+            and numeric_means.attribute_name = feature_statistics.feature_name
     left join numeric_medians
         on
             numeric_means.customer_base = numeric_medians.customer_base
@@ -201,6 +224,8 @@ final as (
         mean_value,
         median_value,
         base_mean_value,
+        base_stddev_value,
+        standardised_mean,
         is_segment_feature
     from unioned
 )
