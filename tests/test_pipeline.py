@@ -39,6 +39,8 @@ MARTS = [
     "segment_summary",
     "source_row_counts",
 ]
+with (SEEDS / "persona_catalog.csv").open(newline="", encoding="utf-8") as _catalog:
+    CATALOG_NAMES = {row["persona_name"] for row in csv.DictReader(_catalog)}
 
 
 def raw_rows(file_name: str) -> list[dict[str, str]]:
@@ -416,3 +418,56 @@ def test_raw_scaling_and_features_per_base(tmp_path: Path) -> None:
     )
     assert segments == 8
     assert customers == valid
+
+
+def test_words_never_contradict_the_numbers(pipeline_run: Run) -> None:
+    """Descriptions say the age band of the mean age, and younger / older only of a segment
+    younger / older than its base; a catalog name stands only where its persona holds."""
+    rows = query(
+        pipeline_run.serving_db,
+        "select s.customer_base, s.persona_name, s.persona_description, s.mean_age, "
+        "s.is_catalog_persona, p.base_mean_value "
+        "from segment_summary as s inner join segment_profiles as p "
+        "on s.segment_key = p.segment_key and p.attribute_name = 'age'",
+    )
+    assert rows
+    for _, name, description, mean_age, is_persona, base_mean_age in rows:
+        band = "Young adults" if mean_age < 35 else "Middle-aged" if mean_age < 55 else "Older"
+        assert description.startswith(band), (name, mean_age, description)
+        if "younger than the base" in description:
+            assert mean_age < base_mean_age
+        if "older than the base" in description:
+            assert mean_age > base_mean_age
+        assert is_persona == (name in CATALOG_NAMES)
+    # The demo shop has a low-income, low-spending segment of mean age about 74: the catalog's
+    # "Budget-Conscious: middle-aged customers" would be wrong, so it is named from its profile.
+    [(name, description, is_persona)] = query(
+        pipeline_run.serving_db,
+        "select persona_name, persona_description, is_catalog_persona from segment_summary "
+        "where customer_base = 'shop' and mean_age > 65",
+    )
+    assert not is_persona and name != "Budget-Conscious"
+    assert name.startswith("Much older") and "low income" in name.lower()
+    assert description.startswith("Older customers, older than the base")
+
+
+def test_every_segment_has_a_distinct_name_and_four_recommendations(pipeline_run: Run) -> None:
+    rows = query(
+        pipeline_run.serving_db,
+        "select customer_base, persona_name, marketing_channel, product_strategy, "
+        "engagement_action, resource_allocation, value_index, recommended_budget_share "
+        "from segment_summary",
+    )
+    for base in {row[0] for row in rows}:
+        names = [row[1] for row in rows if row[0] == base]
+        assert len(set(names)) == len(names)
+        shares = [row[7] for row in rows if row[0] == base]
+        assert sum(shares) == pytest.approx(1, abs=1e-6)
+    for row in rows:
+        assert all(row[1:6]) and not row[1].startswith("Mixed Segment")
+        # The allocation follows the value index (Invest >= 1.2, Economise <= 0.8).
+        tier = "Invest" if row[6] >= 1.2 else "Economise" if row[6] <= 0.8 else "Maintain"
+        assert row[5].startswith(tier), row
+    # The summary shows each segment's features in their units beside the base average.
+    assert "annual_income_usd" in pipeline_run.output and "(base $" in pipeline_run.output
+    assert "Resources: " in pipeline_run.output
