@@ -308,9 +308,7 @@ def name_segments(
                 personas[index] = persona
     traits = segment_traits(dimensions, standardised, sizes)
     free = [i for i in range(k) if personas[i] is None]
-    built = distinct_names(
-        [traits[i] for i in free], [i + 1 for i in free], reserved=catalog.names
-    )
+    built = distinct_names([traits[i] for i in free], [i + 1 for i in free], reserved=catalog.names)
     names = [
         SegmentName(name=persona, is_catalog_persona=True) if persona is not None else None
         for persona in personas

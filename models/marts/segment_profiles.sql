@@ -35,6 +35,14 @@ customers as (
     from {{ ref('int_customers_enriched') }}
 ),
 
+segment_names as (
+    select distinct
+        customer_base,
+        segment_id,
+        persona_name
+    from {{ ref('int_segment_centroids') }}
+),
+
 feature_statistics as (
     select
         customer_base,
@@ -210,24 +218,29 @@ unioned as (
 
 final as (
     select
-        customer_base,
-        segment_id,
-        {{ segment_key('customer_base', 'segment_id') }} as segment_key,
-        attribute_name,
-        attribute_kind,
-        attribute_value,
-        value_rank,
-        customer_count,
-        value_share,
-        base_value_share,
-        lift,
-        mean_value,
-        median_value,
-        base_mean_value,
-        base_stddev_value,
-        standardised_mean,
-        is_segment_feature
+        unioned.customer_base,
+        unioned.segment_id,
+        {{ segment_key('unioned.customer_base', 'unioned.segment_id') }} as segment_key,
+        segment_names.persona_name,
+        unioned.attribute_name,
+        unioned.attribute_kind,
+        unioned.attribute_value,
+        unioned.value_rank,
+        unioned.customer_count,
+        unioned.value_share,
+        unioned.base_value_share,
+        unioned.lift,
+        unioned.mean_value,
+        unioned.median_value,
+        unioned.base_mean_value,
+        unioned.base_stddev_value,
+        unioned.standardised_mean,
+        unioned.is_segment_feature
     from unioned
+    inner join segment_names
+        on
+            unioned.customer_base = segment_names.customer_base
+            and unioned.segment_id = segment_names.segment_id
 )
 
 select * from final
