@@ -216,7 +216,7 @@ descriptions as (
     select
         levels.customer_base,
         levels.segment_id,
-        concat_ws(
+        coalesce(nullif(concat_ws(
             '; ',
             case
                 when levels.mean_age is not null
@@ -226,7 +226,7 @@ descriptions as (
                 feature_phrases.phrase, ', '
                 order by feature_phrases.distinctiveness desc, feature_phrases.attribute_name asc
             )
-        ) || '.' as segment_description
+        ), ''), 'Close to the base average on every feature') || '.' as segment_description
     from levels
     left join feature_phrases
         on
@@ -253,7 +253,7 @@ values_measured as (
         case
             when sum(revenue_usd) over (partition by customer_base) > 0
                 then
-                    (revenue_usd / sum(revenue_usd) over (partition by customer_base))
+                    (coalesce(revenue_usd, 0) / sum(revenue_usd) over (partition by customer_base))
                     / (customer_count / sum(customer_count) over (partition by customer_base))
             when mean_spending_score is not null
                 then
