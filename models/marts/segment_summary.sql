@@ -172,7 +172,6 @@ levels as (
         max(standardised_mean) filter (where attribute_name = 'recency_days') as recency_z,
         max(standardised_mean) filter (where attribute_name = 'order_count') as frequency_z
     from attribute_profiles
-    where attribute_kind = 'numeric'
     group by customer_base, segment_id
 ),
 
