@@ -11,7 +11,9 @@ distinctive traits against its base, e.g. ``"High income Â· very high spending Â
 * a categorical feature by its most lifted value (share in the segment over share in the
   base): distinctive when the lift is at least 1.5 and the value is held by at least 40% of
   the segment; its distinctiveness is ``log2(lift)`` (a lift of 1.5 weighs about as much as
-  ``|z| = 0.58``). A value as common in the segment as in the base never names it.
+  ``|z| = 0.58``). A value as common in the segment as in the base never names it. It is
+  said as it is (``PhD``), a bare value with its feature (``newsletter yes``), a yes / no of
+  an ``is_`` / ``has_`` feature as ``subscribed`` / ``not subscribed``.
 
 A name takes the segment's distinctive traits, most distinctive first, up to three (a
 segment without any is ``"Average customers"``). Where two segments of a base would share a
@@ -100,6 +102,9 @@ FEATURE_LABELS: dict[str, str] = {
 _UNIT_SUFFIX = re.compile(r"_(usd|years|days|count|pct|percent)$")
 #: Category values said with their feature's label ("subscribed yes"), since alone they
 #: would not say what they are.
+_FLAG_LABEL = re.compile(r"^(?:is|has) (.+)$")
+_TRUE_VALUES = frozenset({"yes", "y", "true", "t", "1"})
+_FALSE_VALUES = frozenset({"no", "n", "false", "f", "0"})
 _BARE_VALUES = re.compile(r"^(yes|no|y|n|true|false|t|f|none|unknown|other|[-+0-9.,% ]+)$", re.I)
 
 
@@ -153,10 +158,18 @@ def numeric_trait(feature_name: str, z: float) -> Trait:
 
 
 def category_text(feature_name: str, value: str) -> str:
-    """How a category is said in a name: the value, or ``<label> <value>`` for a bare value."""
-    if _BARE_VALUES.match(value.strip()):
-        return f"{feature_label(feature_name)} {value.strip()}"
-    return value.strip()
+    """How a category is said in a name: the value, or ``<label> <value>`` for a bare value;
+    a yes / no value of an ``is_`` or ``has_`` feature as ``subscribed`` / ``not subscribed``."""
+    value = value.strip()
+    label = feature_label(feature_name)
+    flag = _FLAG_LABEL.match(label)
+    if flag and value.lower() in _TRUE_VALUES:
+        return flag.group(1)
+    if flag and value.lower() in _FALSE_VALUES:
+        return f"not {flag.group(1)}"
+    if _BARE_VALUES.match(value):
+        return f"{label} {value}"
+    return value
 
 
 def categorical_trait(

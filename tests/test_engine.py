@@ -623,7 +623,7 @@ def test_old_low_spenders_are_not_called_budget_conscious(catalog: engine.Person
 
 
 def test_names_come_from_distinctive_features() -> None:
-    from segmentation.naming import numeric_trait, segment_traits
+    from segmentation.naming import category_text, numeric_trait, segment_traits
 
     assert numeric_trait("annual_income_usd", 1.6).text == "very high income"
     assert numeric_trait("annual_income_usd", 0.5).text == "high income"
@@ -632,6 +632,10 @@ def test_names_come_from_distinctive_features() -> None:
     assert numeric_trait("recency_days", -0.8).text == "recent"
     assert numeric_trait("order_count", 0.9).text == "frequent"
     assert numeric_trait("total_spend_usd", 0.7).text == "high total spend"
+    assert category_text("is_subscribed", "Yes") == "subscribed"
+    assert category_text("is_subscribed", "No") == "not subscribed"
+    assert category_text("newsletter", "yes") == "newsletter yes"
+    assert category_text("profession", "Healthcare") == "Healthcare"
     # A category names a segment by lift; one as common in every segment never does.
     dims = [
         engine.Dimension("age"),
