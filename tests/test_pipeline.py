@@ -471,3 +471,49 @@ def test_every_segment_has_a_distinct_name_and_four_recommendations(pipeline_run
     # The summary shows each segment's features in their units beside the base average.
     assert "annual_income_usd" in pipeline_run.output and "(base $" in pipeline_run.output
     assert "Resources: " in pipeline_run.output
+
+
+def test_bases_the_catalog_does_not_cover_are_named_from_their_features(tmp_path: Path) -> None:
+    """Segmented on age and spending only (no income), the catalog does not apply: every
+    segment is named by its distinctive features, and each word stands on the numbers."""
+    run = run_dbt(
+        ["build", "--select", "+segment_summary", "--indirect-selection", "cautious"],
+        tmp_path,
+        dbt_vars={"segment_features": ["age", "spending_score"], "segment_k": 4},
+    )
+    assert run.ok, run.output[-4000:]
+    names = query(
+        run.build_db,
+        "select customer_base, segment_key, persona_name, is_catalog_persona, value_measure "
+        "from segment_summary",
+    )
+    assert {row[0] for row in names} == {"mall", "shop"} and len(names) == 8
+    assert not any(row[3] for row in names)
+    for base in ("mall", "shop"):
+        own = [row[2] for row in names if row[0] == base]
+        assert len(set(own)) == 4 and not any(name in CATALOG_NAMES for name in own)
+    measures = {row[0]: row[4] for row in names}
+    assert measures == {
+        "mall": "mean spending score / base mean",
+        "shop": "revenue share / customer share",
+    }
+    z = dict(
+        ((key, attribute), value)
+        for key, attribute, value in query(
+            run.build_db,
+            "select segment_key, attribute_name, standardised_mean from segment_profiles "
+            "where is_segment_feature",
+        )
+    )
+    words = {"age": ("younger", "older"), "spending_score": ("low spending", "high spending")}
+    checked = 0
+    for _, key, name, _, _ in names:
+        for attribute, (low, high) in words.items():
+            lowered = name.lower()
+            if high in lowered and "slightly" not in lowered.split(high)[0][-9:]:
+                assert z[(key, attribute)] >= 0.4, (name, attribute, z[(key, attribute)])
+                checked += 1
+            if low in lowered and "slightly" not in lowered.split(low)[0][-9:]:
+                assert z[(key, attribute)] <= -0.4, (name, attribute, z[(key, attribute)])
+                checked += 1
+    assert checked >= 6
