@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from segmentation.fitting import (
@@ -52,6 +53,7 @@ from segmentation.metrics import (
     partition_metrics,
     publish_float,
 )
+from segmentation.naming import SegmentName, name_segments
 from segmentation.personas import (
     CATALOG_COLUMNS,
     FALLBACK_PERSONA_TEMPLATE,
@@ -109,6 +111,7 @@ __all__ = [
     "Dimension",
     "PersonaCatalog",
     "SegmentFit",
+    "SegmentName",
     "SegmentSettings",
     "assign_personas",
     "base_sample",
@@ -127,6 +130,7 @@ __all__ = [
     "fallback_persona_name",
     "feature_matrix",
     "fit_segments",
+    "name_segments",
     "nearest_centroids",
     "parse_persona_catalog",
     "parse_settings",
@@ -194,12 +198,30 @@ def centroids_for_base(
             )
         fit = fit_segments(X, k, settings.random_seed, settings.n_init)
     labels, _, _ = nearest_centroids(X, fit.centroids)
-    personas = assign_personas(segment_profiles(sample, labels, fit.k), catalog)
+    units = [
+        [
+            centroid_units(float(fit.centroids[index, position]), dimension, settings.scaling)
+            for position, dimension in enumerate(dimensions)
+        ]
+        for index in range(fit.k)
+    ]
+    # Named on the published (rounded) centroids, so names follow from the published numbers.
+    standardised_centroids = np.array(
+        [[publish_float(standardised) for standardised, _ in row] for row in units],
+        dtype=np.float64,
+    ).reshape(fit.k, len(dimensions))
+    names = name_segments(
+        dimensions,
+        standardised_centroids,
+        np.bincount(labels, minlength=fit.k),
+        segment_profiles(sample, labels, fit.k),
+        catalog,
+    )
     rows = []
     for index in range(fit.k):
         for position, dimension in enumerate(dimensions, start=1):
             value = float(fit.centroids[index, position - 1])
-            standardised, raw = centroid_units(value, dimension, settings.scaling)
+            standardised, raw = units[index][position - 1]
             rows.append(
                 {
                     "customer_base": customer_base,
@@ -211,7 +233,7 @@ def centroids_for_base(
                     "centroid_value": publish_float(value),
                     "centroid_standardised": publish_float(standardised),
                     "centroid_raw": publish_float(raw),
-                    "persona_name": personas[index],
+                    "persona_name": names[index].name,
                     "scaling": settings.scaling,
                 }
             )

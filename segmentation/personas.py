@@ -26,6 +26,26 @@ PROTOTYPE_COLUMNS: tuple[str, ...] = (
 PERSONA_WEIGHTS: tuple[float, ...] = (0.5, 1.0, 1.0)
 #: Name of a segment left without a persona (only when k > catalog size).
 FALLBACK_PERSONA_TEMPLATE = "Mixed Segment {segment_id}"
+#: The catalog columns holding each persona's levels (``low``, ``mid``, ``high``), in
+#: :data:`PROFILE_COLUMNS` order.
+LEVEL_COLUMNS: tuple[str, ...] = ("age_level", "income_level", "spending_level")
+#: The catalog applies to a base only when these are among its numeric features: its personas
+#: are positions in income x spending.
+CATALOG_FEATURES: tuple[str, ...] = ("annual_income_usd", "spending_score")
+#: A matched persona holds when the segment's profile is within this weighted Euclidean
+#: distance of the persona's prototype (``sqrt(sum PERSONA_WEIGHTS[d] * diff_d ** 2)`` in the
+#: catalog's z-space, over the dimensions the base knows) ...
+PERSONA_MAX_DISTANCE = 1.0
+#: ... and no profile dimension contradicts the persona's level: each level is a band of z
+#: (``high`` >= 0.5, ``low`` <= -0.5, ``mid`` in between) and a segment contradicts it when its
+#: mean z lies more than this far outside the band (so ``high`` is contradicted below z 0,
+#: ``low`` above z 0, ``mid`` beyond |z| 1).
+LEVEL_BANDS: dict[str, tuple[float, float]] = {
+    "low": (-np.inf, -0.5),
+    "mid": (-0.5, 0.5),
+    "high": (0.5, np.inf),
+}
+LEVEL_TOLERANCE = 0.5
 
 CATALOG_COLUMNS: tuple[str, ...] = (
     "persona_id",
@@ -49,6 +69,8 @@ class PersonaCatalog:
 
     names: tuple[str, ...]
     prototypes: FloatArray
+    #: Each persona's levels in :data:`PROFILE_COLUMNS` order (empty: levels not checked).
+    levels: tuple[tuple[str, ...], ...] = ()
 
 
 def parse_persona_catalog(catalog: pd.DataFrame) -> PersonaCatalog:
@@ -65,7 +87,14 @@ def parse_persona_catalog(catalog: pd.DataFrame) -> PersonaCatalog:
     prototypes = ordered[list(PROTOTYPE_COLUMNS)].to_numpy(dtype=np.float64)
     if not np.isfinite(prototypes).all():
         raise ValueError("persona_catalog has missing prototype coordinates")
-    return PersonaCatalog(names=names, prototypes=prototypes)
+    levels = tuple(
+        tuple(str(value).strip().lower() for value in row)
+        for row in ordered[list(LEVEL_COLUMNS)].itertuples(index=False)
+    )
+    unknown = sorted({level for row in levels for level in row} - set(LEVEL_BANDS))
+    if unknown:
+        raise ValueError(f"persona_catalog has unknown levels {unknown}; allowed: low, mid, high")
+    return PersonaCatalog(names=names, prototypes=prototypes, levels=levels)
 
 
 def segment_profiles(sample: pd.DataFrame, labels: IntArray, k: int) -> FloatArray:
@@ -112,3 +141,44 @@ def assign_personas(profiles: FloatArray, catalog: PersonaCatalog) -> list[str]:
     for segment, persona in zip(rows, cols, strict=True):
         names[int(segment)] = catalog.names[int(persona)]
     return names
+
+
+def persona_distance(profile: FloatArray, prototype: FloatArray) -> float:
+    """Weighted Euclidean distance of a segment profile from a persona prototype.
+
+    ``sqrt(sum PERSONA_WEIGHTS[d] * (profile[d] - prototype[d]) ** 2)`` over the dimensions
+    the profile knows (nan dimensions are left out); nan when it knows none.
+    """
+    profile = np.asarray(profile, dtype=np.float64)
+    known = ~np.isnan(profile)
+    if not known.any():
+        return float("nan")
+    weights = np.asarray(PERSONA_WEIGHTS)[known]
+    diff = profile[known] - np.asarray(prototype, dtype=np.float64)[known]
+    return float(np.sqrt((weights * diff**2).sum()))
+
+
+def contradicts_level(z: float, level: str) -> bool:
+    """Whether a mean z contradicts a catalog level (more than LEVEL_TOLERANCE outside its band)."""
+    if np.isnan(z):
+        return False
+    low, high = LEVEL_BANDS[level]
+    return bool(z < low - LEVEL_TOLERANCE or z > high + LEVEL_TOLERANCE)
+
+
+def persona_holds(profile: FloatArray, catalog: PersonaCatalog, persona: str) -> bool:
+    """Whether ``persona`` describes a segment of this ``profile`` (PROFILE_COLUMNS order).
+
+    It holds when the profile is within :data:`PERSONA_MAX_DISTANCE` of the persona's
+    prototype and no known dimension contradicts the persona's level.
+    """
+    if persona not in catalog.names:
+        return False
+    index = catalog.names.index(persona)
+    distance = persona_distance(profile, catalog.prototypes[index])
+    if np.isnan(distance) or distance > PERSONA_MAX_DISTANCE:
+        return False
+    levels = catalog.levels[index] if catalog.levels else ()
+    return not any(
+        contradicts_level(float(z), level) for z, level in zip(profile, levels, strict=False)
+    )

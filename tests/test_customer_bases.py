@@ -357,3 +357,45 @@ def test_a_bad_setting_is_refused_before_any_model_runs(tmp_path: Path, case: st
     assert not run.ok
     assert message in run.output, run.output[-3000:]
     assert "START sql" not in run.output
+
+
+def test_bases_outside_the_catalog_get_names_from_their_features(
+    user_run: tuple[Run, dict],
+) -> None:
+    """No user base is segmented on income and spending, so none gets a catalog persona: each
+    segment is named by its distinctive features, and a high / low word in a name stands on a
+    segment above / below its base's mean."""
+    from segmentation.naming import feature_label
+
+    run, _ = user_run
+    names = query(
+        run.serving_db,
+        "select customer_base, segment_key, persona_name, is_catalog_persona from segment_summary "
+        "where customer_base in ('campaign', 'web', 'accounts')",
+    )
+    assert {row[0] for row in names} == {"campaign", "web", "accounts"}
+    for base in ("campaign", "web", "accounts"):
+        own = [row[2] for row in names if row[0] == base]
+        assert len(set(own)) == len(own) and not any(n.startswith("Mixed") for n in own)
+    assert not any(row[3] for row in names)
+    z = {
+        (key, attribute): value
+        for key, attribute, value in query(
+            run.serving_db,
+            "select segment_key, attribute_name, standardised_mean from segment_profiles "
+            "where is_segment_feature and attribute_kind = 'numeric'",
+        )
+    }
+    checked = 0
+    for _, key, name, _ in names:
+        for (segment_key, attribute), value in z.items():
+            if segment_key != key:
+                continue
+            label = feature_label(attribute)
+            if f"high {label}" in name.lower():
+                assert value > 0, (name, attribute, value)
+                checked += 1
+            if f"low {label}" in name.lower():
+                assert value < 0, (name, attribute, value)
+                checked += 1
+    assert checked >= 3

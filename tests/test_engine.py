@@ -457,8 +457,11 @@ def test_fixed_k_outside_the_range_is_diagnosed_and_chosen(catalog: engine.Perso
     assert diagnostics["k"].tolist() == [2, 3, 4, 9]
     assert diagnostics.loc[diagnostics["is_chosen_k"], "k"].tolist() == [9]
     assert centroids["segment_id"].max() == 9
-    fallback = sorted(set(centroids["persona_name"]) - set(catalog.names))
-    assert len(fallback) == 2 and all(n.startswith("Mixed Segment ") for n in fallback)
+    # Beyond the catalog, segments are named from the data: never "Mixed Segment", all distinct.
+    names = centroids.groupby("segment_id")["persona_name"].first()
+    assert names.is_unique and len(names) == 9
+    assert not any(name.startswith("Mixed Segment") for name in names)
+    assert len(set(names) - set(catalog.names)) >= 2
 
 
 def test_outputs_are_deterministic_and_rounded(
@@ -562,3 +565,122 @@ def test_duckdb_relations_give_one_base_in_id_order_and_the_chosen_k() -> None:
         " as t(customer_base, k, is_chosen_k)"
     )
     assert engine.chosen_k_by_base(diagnostics) == {"mall": 3, "shop": 4}
+
+
+# --------------------------------------------------------------------------- names
+
+
+def test_persona_holds_only_near_its_prototype(catalog: engine.PersonaCatalog) -> None:
+    from segmentation.personas import persona_distance, persona_holds
+
+    # The Mall's low-low group sits on the Budget-Conscious prototype: the persona holds.
+    budget = np.array(z_profile(45, 26, 21))
+    assert persona_holds(budget, catalog, "Budget-Conscious")
+    # The same income and spending at a mean age of 74 is 2.5 z older than "middle-aged":
+    # too far from the prototype, and its age level contradicts the persona's.
+    aged = np.array(z_profile(74, 26, 21))
+    budget_index = catalog.names.index("Budget-Conscious")
+    assert persona_distance(aged, catalog.prototypes[budget_index]) > 1.0
+    assert not persona_holds(aged, catalog, "Budget-Conscious")
+    # A high level is contradicted by a segment below its base's average (z < 0) even
+    # within the distance: an average earner who spends a lot is no Luxury Shopper.
+    near = np.array([-0.42, -0.05, 1.233])
+    assert persona_distance(near, catalog.prototypes[catalog.names.index("Luxury Shoppers")]) < 1.1
+    assert not persona_holds(near, catalog, "Luxury Shoppers")
+    assert not persona_holds(budget, catalog, "Mixed Segment 1")
+
+
+def test_old_low_spenders_are_not_called_budget_conscious(catalog: engine.PersonaCatalog) -> None:
+    from segmentation.naming import name_segments
+
+    dims = [engine.Dimension(f) for f in PROFILE_FEATURES]
+    profiles = np.array([z_profile(74, 26, 21), z_profile(33, 87, 82)])
+    names = name_segments(dims, profiles, np.array([50, 50]), profiles, catalog)
+    assert names[1].name == "Luxury Shoppers" and names[1].is_catalog_persona
+    assert not names[0].is_catalog_persona
+    assert names[0].name == "Much older · low income · low spending"
+
+
+def test_names_come_from_distinctive_features() -> None:
+    from segmentation.naming import category_text, numeric_trait, segment_traits
+
+    assert numeric_trait("annual_income_usd", 1.6).text == "very high income"
+    assert numeric_trait("annual_income_usd", 0.5).text == "high income"
+    assert numeric_trait("annual_income_usd", -0.49).text == "slightly lower income"
+    assert not numeric_trait("annual_income_usd", -0.49).is_distinctive
+    assert numeric_trait("recency_days", -0.8).text == "recent"
+    assert numeric_trait("order_count", 0.9).text == "frequent"
+    assert numeric_trait("total_spend_usd", 0.7).text == "high total spend"
+    assert category_text("is_subscribed", "Yes") == "subscribed"
+    assert category_text("is_subscribed", "No") == "not subscribed"
+    assert category_text("newsletter", "yes") == "newsletter yes"
+    assert category_text("profession", "Healthcare") == "Healthcare"
+    # A category names a segment by lift; one as common in every segment never does.
+    dims = [
+        engine.Dimension("age"),
+        engine.Dimension("plan", engine.CATEGORICAL, "premium"),
+        engine.Dimension("plan", engine.CATEGORICAL, "basic"),
+        engine.Dimension("newsletter", engine.CATEGORICAL, "yes"),
+        engine.Dimension("newsletter", engine.CATEGORICAL, "no"),
+    ]
+    centroids = np.array(
+        [
+            [0.9, 0.8, 0.2, 0.6, 0.4],
+            [-0.9, 0.1, 0.9, 0.6, 0.4],
+        ]
+    )
+    traits = segment_traits(dims, centroids, np.array([50, 50]))
+    # Premium: lift 0.8 / 0.45 = 1.78, log2 0.83, less distinctive than age at z 0.9.
+    assert [t.text for t in traits[0]] == ["older", "premium"]
+    assert [t.text for t in traits[1]] == ["younger", "basic"]
+    assert all("newsletter" not in t.text for own in traits for t in own)
+
+
+def test_names_are_distinct_and_grow_only_to_tell_segments_apart(
+    catalog: engine.PersonaCatalog,
+) -> None:
+    from segmentation.naming import AVERAGE_NAME, name_segments
+
+    # Not segmented on income and spending: the catalog does not apply, every name is built.
+    dims = [engine.Dimension(f) for f in ("age", "order_count", "recency_days", "tenure_years")]
+    centroids = np.array(
+        [
+            [1.2, 0.9, -0.6, 0.1],
+            [1.1, 0.8, -0.7, -0.3],
+            [-1.0, -0.2, 0.4, 0.0],
+            [0.1, 0.2, -0.1, 0.2],
+            [-0.1, -0.3, 0.2, -0.1],
+        ]
+    )
+    profiles = np.full((5, 3), np.nan)
+    names = name_segments(dims, centroids, np.array([20] * 5), profiles, catalog)
+    texts = [n.name for n in names]
+    assert not any(n.is_catalog_persona for n in names)
+    assert len(set(texts)) == 5
+    # The first two share their three distinctive traits: each adds its next feature.
+    assert texts[0] == "Older · frequent · recent · slightly higher tenure"
+    assert texts[1] == "Older · frequent · recent · slightly lower tenure"
+    assert texts[2] == "Younger"
+    # Two segments with nothing distinctive would both be "Average customers": each takes
+    # its largest deviation (ties in feature order) instead.
+    assert texts[3] == "Slightly more frequent"
+    assert texts[4] == "Slightly less frequent"
+    alone = name_segments(dims, centroids[3:4], np.array([20]), profiles[:1], catalog)
+    assert alone[0].name == AVERAGE_NAME
+    assert "Mixed Segment" not in " ".join(texts)
+
+
+def test_a_persona_that_does_not_hold_gives_way_to_a_built_name(
+    mall: pd.DataFrame, catalog: engine.PersonaCatalog
+) -> None:
+    # Ten segments on three features: beyond the seven personas, and every name distinct.
+    settings = engine.parse_settings({"segment_k": 10})
+    sample = vectorised(mall, PROFILE_FEATURES)
+    centroids = engine.centroids_for_base(
+        sample, "mall", settings, 10, dims_of(mall, PROFILE_FEATURES), catalog
+    )
+    names = centroids.groupby("segment_id")["persona_name"].first()
+    assert names.is_unique
+    built = [n for n in names if n not in catalog.names]
+    assert len(built) >= 3 and all("·" in n or n[0].isupper() for n in built)
+    assert not any(n.startswith("Mixed Segment") for n in names)

@@ -39,6 +39,8 @@ MARTS = [
     "segment_summary",
     "source_row_counts",
 ]
+with (SEEDS / "persona_catalog.csv").open(newline="", encoding="utf-8") as _catalog:
+    CATALOG_NAMES = {row["persona_name"] for row in csv.DictReader(_catalog)}
 
 
 def raw_rows(file_name: str) -> list[dict[str, str]]:
@@ -441,3 +443,102 @@ def test_fitting_sample_is_bounded_and_seeded(tmp_path: Path) -> None:
     assert len(first["shop"]) == 150 and len(first["mall"]) == 150
     assert first == again
     assert set(picked[7][0]["shop"]) != set(first["shop"])
+
+
+def test_words_never_contradict_the_numbers(pipeline_run: Run) -> None:
+    """Descriptions say the age band of the mean age, and younger / older only of a segment
+    younger / older than its base; a catalog name stands only where its persona holds."""
+    rows = query(
+        pipeline_run.serving_db,
+        "select s.customer_base, s.persona_name, s.persona_description, s.mean_age, "
+        "s.is_catalog_persona, p.base_mean_value "
+        "from segment_summary as s inner join segment_profiles as p "
+        "on s.segment_key = p.segment_key and p.attribute_name = 'age'",
+    )
+    assert rows
+    for _, name, description, mean_age, is_persona, base_mean_age in rows:
+        band = "Young adults" if mean_age < 35 else "Middle-aged" if mean_age < 55 else "Older"
+        assert description.startswith(band), (name, mean_age, description)
+        if "younger than the base" in description:
+            assert mean_age < base_mean_age
+        if "older than the base" in description:
+            assert mean_age > base_mean_age
+        assert is_persona == (name in CATALOG_NAMES)
+    # The demo shop has a low-income, low-spending segment of mean age about 74: the catalog's
+    # "Budget-Conscious: middle-aged customers" would be wrong, so it is named from its profile.
+    [(name, description, is_persona)] = query(
+        pipeline_run.serving_db,
+        "select persona_name, persona_description, is_catalog_persona from segment_summary "
+        "where customer_base = 'shop' and mean_age > 65",
+    )
+    assert not is_persona and name != "Budget-Conscious"
+    assert name.startswith("Much older") and "low income" in name.lower()
+    assert description.startswith("Older customers, older than the base")
+
+
+def test_every_segment_has_a_distinct_name_and_four_recommendations(pipeline_run: Run) -> None:
+    rows = query(
+        pipeline_run.serving_db,
+        "select customer_base, persona_name, marketing_channel, product_strategy, "
+        "engagement_action, resource_allocation, value_index, recommended_budget_share "
+        "from segment_summary",
+    )
+    for base in {row[0] for row in rows}:
+        names = [row[1] for row in rows if row[0] == base]
+        assert len(set(names)) == len(names)
+        shares = [row[7] for row in rows if row[0] == base]
+        assert sum(shares) == pytest.approx(1, abs=1e-6)
+    for row in rows:
+        assert all(row[1:6]) and not row[1].startswith("Mixed Segment")
+        # The allocation follows the value index (Invest >= 1.2, Economise <= 0.8).
+        tier = "Invest" if row[6] >= 1.2 else "Economise" if row[6] <= 0.8 else "Maintain"
+        assert row[5].startswith(tier), row
+    # The summary shows each segment's features in their units beside the base average.
+    assert "annual_income_usd" in pipeline_run.output and "(base $" in pipeline_run.output
+    assert "Resources: " in pipeline_run.output
+
+
+def test_bases_the_catalog_does_not_cover_are_named_from_their_features(tmp_path: Path) -> None:
+    """Segmented on age and spending only (no income), the catalog does not apply: every
+    segment is named by its distinctive features, and each word stands on the numbers."""
+    run = run_dbt(
+        ["build", "--select", "+segment_summary", "--indirect-selection", "cautious"],
+        tmp_path,
+        dbt_vars={"segment_features": ["age", "spending_score"], "segment_k": 4},
+    )
+    assert run.ok, run.output[-4000:]
+    names = query(
+        run.build_db,
+        "select customer_base, segment_key, persona_name, is_catalog_persona, value_measure "
+        "from segment_summary",
+    )
+    assert {row[0] for row in names} == {"mall", "shop"} and len(names) == 8
+    assert not any(row[3] for row in names)
+    for base in ("mall", "shop"):
+        own = [row[2] for row in names if row[0] == base]
+        assert len(set(own)) == 4 and not any(name in CATALOG_NAMES for name in own)
+    measures = {row[0]: row[4] for row in names}
+    assert measures == {
+        "mall": "mean spending score / base mean",
+        "shop": "revenue share / customer share",
+    }
+    z = dict(
+        ((key, attribute), value)
+        for key, attribute, value in query(
+            run.build_db,
+            "select segment_key, attribute_name, standardised_mean from segment_profiles "
+            "where is_segment_feature",
+        )
+    )
+    words = {"age": ("younger", "older"), "spending_score": ("low spending", "high spending")}
+    checked = 0
+    for _, key, name, _, _ in names:
+        for attribute, (low, high) in words.items():
+            lowered = name.lower()
+            if high in lowered and "slightly" not in lowered.split(high)[0][-9:]:
+                assert z[(key, attribute)] >= 0.4, (name, attribute, z[(key, attribute)])
+                checked += 1
+            if low in lowered and "slightly" not in lowered.split(low)[0][-9:]:
+                assert z[(key, attribute)] <= -0.4, (name, attribute, z[(key, attribute)])
+                checked += 1
+    assert checked >= 6

@@ -2,7 +2,9 @@
 -- behaviour included), and for a categorical attribute per value among the segment's five
 -- most common: how the segment looks on everything kept, segmented on or not. Numeric rows
 -- give the segment's mean and median beside the base's mean; categorical rows the value's
--- share in the segment beside its share in the base, and their ratio (lift).
+-- share in the segment beside its share in the base, and their ratio (lift). A numeric row's
+-- standardised mean is the segment's mean in the base's standard deviations (the z-score
+-- the words of segment_summary read).
 {%- set numeric_columns = candidate_features() %}
 {%- set categorical_columns = registry_columns('categorical') %}
 
@@ -22,6 +24,23 @@ customers as (
         customer_id,
         {{ profiled_columns(numeric_columns, categorical_columns) }}
     from {{ ref('int_customers_enriched') }}
+),
+
+segment_names as (
+    select distinct
+        customer_base,
+        segment_id,
+        persona_name
+    from {{ ref('int_segment_centroids') }}
+),
+
+feature_statistics as (
+    select
+        customer_base,
+        feature_name,
+        feature_mean,
+        feature_stddev
+    from {{ ref('int_feature_statistics') }}
 ),
 
 -- Read by both unpivots below: recomputed rather than materialised (a narrow join).
@@ -118,6 +137,8 @@ categorical_rows as (
         null::double as mean_value,
         null::double as median_value,
         null::double as base_mean_value,
+        null::double as base_stddev_value,
+        null::double as standardised_mean,
         is_segment_feature
     from value_shares
     where value_rank <= 5
@@ -161,8 +182,18 @@ numeric_rows as (
             ),
             6
         ) as base_mean_value,
+        round(feature_statistics.feature_stddev, 6) as base_stddev_value,
+        round(
+            (numeric_means.value_sum / numeric_means.customer_count - feature_statistics.feature_mean)
+            / nullif(feature_statistics.feature_stddev, 0),
+            6
+        ) as standardised_mean,
         numeric_means.is_segment_feature
     from numeric_means
+    left join feature_statistics
+        on
+            numeric_means.customer_base = feature_statistics.customer_base
+            and numeric_means.attribute_name = feature_statistics.feature_name
     left join numeric_medians
         on
             numeric_means.customer_base = numeric_medians.customer_base
@@ -178,22 +209,29 @@ unioned as (
 
 final as (
     select
-        customer_base,
-        segment_id,
-        {{ segment_key('customer_base', 'segment_id') }} as segment_key,
-        attribute_name,
-        attribute_kind,
-        attribute_value,
-        value_rank,
-        customer_count,
-        value_share,
-        base_value_share,
-        lift,
-        mean_value,
-        median_value,
-        base_mean_value,
-        is_segment_feature
+        unioned.customer_base,
+        unioned.segment_id,
+        {{ segment_key('unioned.customer_base', 'unioned.segment_id') }} as segment_key,
+        segment_names.persona_name,
+        unioned.attribute_name,
+        unioned.attribute_kind,
+        unioned.attribute_value,
+        unioned.value_rank,
+        unioned.customer_count,
+        unioned.value_share,
+        unioned.base_value_share,
+        unioned.lift,
+        unioned.mean_value,
+        unioned.median_value,
+        unioned.base_mean_value,
+        unioned.base_stddev_value,
+        unioned.standardised_mean,
+        unioned.is_segment_feature
     from unioned
+    inner join segment_names
+        on
+            unioned.customer_base = segment_names.customer_base
+            and unioned.segment_id = segment_names.segment_id
 )
 
 select * from final

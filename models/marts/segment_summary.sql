@@ -1,4 +1,8 @@
--- One row per customer base and segment: size, profile, behaviour, persona and what to do.
+-- One row per customer base and segment: size, profile, behaviour, its name and what to do.
+-- The description is written from the segment's profile against its base (segment_profiles),
+-- so its words always agree with the numbers; the recommendations are the catalog's where the
+-- segment is named after a catalog persona, and the rules of macros/segment_words.sql
+-- otherwise. The value index and budget share are explained in the README.
 with
 
 segmented_customers as (
@@ -13,6 +17,23 @@ personas as (
         product_strategy,
         engagement_action
     from {{ ref('stg_reference__personas') }}
+),
+
+attribute_profiles as (
+    select
+        customer_base,
+        segment_id,
+        attribute_name,
+        attribute_kind,
+        attribute_value,
+        value_share,
+        base_value_share,
+        lift,
+        mean_value,
+        base_mean_value,
+        standardised_mean,
+        is_segment_feature
+    from {{ ref('segment_profiles') }}
 ),
 
 order_lines as (
@@ -135,20 +156,156 @@ rfm_mixes as (
     group by customer_base, segment_id
 ),
 
+-- The levels the rules read: standardised means of the attributes the segment has.
+levels as (
+    select
+        customer_base,
+        segment_id,
+        max(mean_value) filter (where attribute_name = 'age') as mean_age,
+        max(base_mean_value) filter (where attribute_name = 'age') as base_mean_age,
+        max(standardised_mean) filter (where attribute_name = 'age') as age_z,
+        max(standardised_mean) filter (where attribute_name = 'annual_income_usd') as income_z,
+        coalesce(
+            max(standardised_mean) filter (where attribute_name = 'spending_score'),
+            max(standardised_mean) filter (where attribute_name = 'monetary_value_usd')
+        ) as spend_z,
+        max(standardised_mean) filter (where attribute_name = 'recency_days') as recency_z,
+        max(standardised_mean) filter (where attribute_name = 'order_count') as frequency_z
+    from attribute_profiles
+    group by customer_base, segment_id
+),
+
+-- One phrase per feature the base is segmented on (age has its own phrase), and per
+-- categorical feature its most lifted value when distinctive.
+feature_phrases as (
+    select
+        customer_base,
+        segment_id,
+        attribute_name,
+        abs(standardised_mean) as distinctiveness,
+        {{ numeric_phrase('attribute_name', 'standardised_mean', 'mean_value', 'base_mean_value') }} as phrase
+    from attribute_profiles
+    where
+        attribute_kind = 'numeric'
+        and is_segment_feature
+        and attribute_name != 'age'
+        and standardised_mean is not null
+    union all
+    select
+        customer_base,
+        segment_id,
+        attribute_name,
+        log2(lift) as distinctiveness,
+        {{ category_phrase('attribute_name', 'attribute_value', 'value_share', 'base_value_share') }} as phrase
+    from attribute_profiles
+    where
+        attribute_kind = 'categorical'
+        and is_segment_feature
+        and lift >= {{ distinctive_lift() }}
+        and value_share >= {{ min_category_share() }}
+    qualify row_number() over (
+        partition by customer_base, segment_id, attribute_name
+        order by lift desc, value_share desc, attribute_value asc
+    ) = 1
+),
+
+-- e.g. 'Middle-aged, older than the base (mean age 52 vs 39); high income ($87,000 vs
+-- $60,560 in the base), very high spending score (82.1 vs 50.2 in the base).'
+descriptions as (
+    select
+        levels.customer_base,
+        levels.segment_id,
+        coalesce(nullif(concat_ws(
+            '; ',
+            case
+                when levels.mean_age is not null
+                    then {{ age_phrase('levels.mean_age', 'levels.age_z', 'levels.base_mean_age') }}
+            end,
+            string_agg(
+                feature_phrases.phrase, ', '
+                order by feature_phrases.distinctiveness desc, feature_phrases.attribute_name asc
+            )
+        ), ''), 'Close to the base average on every feature') || '.' as segment_description
+    from levels
+    left join feature_phrases
+        on
+            levels.customer_base = feature_phrases.customer_base
+            and levels.segment_id = feature_phrases.segment_id
+    group by levels.customer_base, levels.segment_id, levels.mean_age, levels.age_z, levels.base_mean_age
+),
+
+-- Value index: revenue share / customer share where the base has orders; else the mean
+-- spending score over the base's; else 1 (customer share alone).
+values_measured as (
+    select
+        customer_base,
+        segment_id,
+        customer_count,
+        customer_count / sum(customer_count) over (partition by customer_base) as customer_share,
+        case
+            when sum(revenue_usd) over (partition by customer_base) > 0
+                then 'revenue share / customer share'
+            when mean_spending_score is not null
+                then 'mean spending score / base mean'
+            else 'customer share'
+        end as value_measure,
+        case
+            when sum(revenue_usd) over (partition by customer_base) > 0
+                then
+                    (coalesce(revenue_usd, 0) / sum(revenue_usd) over (partition by customer_base))
+                    / (customer_count / sum(customer_count) over (partition by customer_base))
+            when mean_spending_score is not null
+                then
+                    mean_spending_score
+                    / (
+                        sum(mean_spending_score * customer_count) over (partition by customer_base)
+                        / sum(customer_count) over (partition by customer_base)
+                    )
+            else 1.0
+        end as value_index
+    from profiles
+),
+
+-- Budget share: half by customer share, half by value share (customer share x value index,
+-- normalised in the base), so every segment is served and high-value segments get more.
+budgets as (
+    select
+        customer_base,
+        segment_id,
+        value_measure,
+        value_index,
+        (
+            customer_share
+            + customer_share * value_index / sum(customer_share * value_index) over (partition by customer_base)
+        ) / 2 as recommended_budget_share
+    from values_measured
+),
+
 final as (
     select
         profiles.customer_base,
         profiles.segment_id,
         profiles.segment_key,
         profiles.persona_name,
-        personas.description as persona_description,
+        descriptions.segment_description as persona_description,
         case
             when profiles.customer_base not in ({{ sql_quoted_list(bases_with('orders')) }})
                 then 'no order history'
         end as order_history_note,
-        personas.marketing_channel,
-        personas.product_strategy,
-        personas.engagement_action,
+        coalesce(personas.marketing_channel, {{ rule_marketing_channel('levels.mean_age') }}) as marketing_channel,
+        coalesce(
+            personas.product_strategy,
+            {{ rule_product_strategy('levels.income_z', 'levels.spend_z', 'budgets.value_index') }}
+        ) as product_strategy,
+        coalesce(
+            personas.engagement_action,
+            {{ rule_engagement_action(
+                'levels.recency_z', 'levels.frequency_z', 'levels.spend_z', 'budgets.value_index'
+            ) }}
+        ) as engagement_action,
+        {{ resource_allocation('budgets.value_index', 'budgets.recommended_budget_share', 'budgets.value_measure') }}
+            as resource_allocation,
+        budgets.value_measure,
         top_professions.top_profession,
         top_categories.top_product_category,
         rfm_mixes.rfm_segment_mix,
@@ -175,10 +332,25 @@ final as (
             profiles.revenue_usd / nullif(sum(profiles.revenue_usd) over (partition by profiles.customer_base), 0),
             9
         ) as revenue_share,
-        profiles.outlier_count
+        profiles.outlier_count,
+        round(budgets.value_index, 6) as value_index,
+        round(budgets.recommended_budget_share, 9) as recommended_budget_share,
+        personas.persona_name is not null as is_catalog_persona
     from profiles
     left join personas
         on profiles.persona_name = personas.persona_name
+    left join levels
+        on
+            profiles.customer_base = levels.customer_base
+            and profiles.segment_id = levels.segment_id
+    left join descriptions
+        on
+            profiles.customer_base = descriptions.customer_base
+            and profiles.segment_id = descriptions.segment_id
+    inner join budgets
+        on
+            profiles.customer_base = budgets.customer_base
+            and profiles.segment_id = budgets.segment_id
     left join medians
         on
             profiles.customer_base = medians.customer_base
