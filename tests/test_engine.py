@@ -674,7 +674,7 @@ def test_a_persona_that_does_not_hold_gives_way_to_a_built_name(
     mall: pd.DataFrame, catalog: engine.PersonaCatalog
 ) -> None:
     # Ten segments on three features: beyond the seven personas, and every name distinct.
-    settings = engine.parse_settings({"segment_k": 10})
+    settings = settings_with(segment_k=10)
     sample = vectorised(mall, PROFILE_FEATURES)
     centroids = engine.centroids_for_base(
         sample, "mall", settings, 10, dims_of(mall, PROFILE_FEATURES), catalog
