@@ -36,14 +36,14 @@ attribute_profiles as (
     from {{ ref('segment_profiles') }}
 ),
 
-order_lines as (
+category_mix as (
     select
         customer_base,
-        customer_id,
+        segment_id,
         product_category,
-        amount_usd
-    from {{ ref('int_orders_validated') }}
-    where is_valid
+        revenue_usd,
+        revenue_share
+    from {{ ref('segment_category_mix') }}
 ),
 
 profiles as (
@@ -95,32 +95,17 @@ top_professions as (
     ) = 1
 ),
 
-category_revenue as (
-    select
-        segmented_customers.customer_base,
-        segmented_customers.segment_id,
-        order_lines.product_category,
-        round(sum(order_lines.amount_usd), 2) as category_revenue_usd
-    from segmented_customers
-    inner join order_lines
-        on
-            segmented_customers.customer_base = order_lines.customer_base
-            and segmented_customers.customer_id = order_lines.customer_id
-    group by segmented_customers.customer_base, segmented_customers.segment_id, order_lines.product_category
-),
-
+-- The category with the segment's highest revenue; ties to the first by name.
 top_categories as (
     select
         customer_base,
         segment_id,
         product_category as top_product_category,
-        category_revenue_usd / sum(category_revenue_usd) over (
-            partition by customer_base, segment_id
-        ) as top_product_category_share
-    from category_revenue
+        revenue_share as top_product_category_share
+    from category_mix
     qualify row_number() over (
         partition by customer_base, segment_id
-        order by category_revenue_usd desc, product_category asc
+        order by revenue_usd desc, product_category asc
     ) = 1
 ),
 
