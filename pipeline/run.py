@@ -1,0 +1,202 @@
+"""The main job (`make run`): build, test, publish, summarise, report.
+
+1. `dbt build` into the build database (seeds, models, the Python models, every test);
+2. only if all of it passed: publish the marts to the serving database and Parquet;
+3. print the segment summary and write the offline report from the published marts.
+
+One job at a time: the build's lock (`pipeline/lock.py`) is held from before dbt starts until
+the report is written; a second job started meanwhile is refused at once. dbt's results of
+the previous build are deleted before dbt starts, so a build that never finishes (killed)
+leaves nothing the publish step would take for a finished one.
+
+A failed build or test publishes nothing: the last good marts stay as they were, and the
+message says which step stopped and which run the serving file still holds. Exit codes:
+1 a model or test failed (or dbt was killed), 2 dbt stopped with an error of its own (it
+could not start, or refused a setting or a file), 3 the publish step refused the build (or
+could not write), 4 another job is running, 5 the report failed (after publishing),
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+import duckdb
+
+from pipeline import gate as build_gate
+from pipeline import lock as build_lock
+from pipeline import publish
+from pipeline import summary as show_summary
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+EXIT_BUILD_FAILED = 1
+EXIT_NOT_STARTED = 2
+EXIT_REPORT_FAILED = 5
+
+
+def last_published_run(serving_db: Path) -> str:
+    """A sentence naming the run the serving database holds, for the failure message."""
+    if not serving_db.exists():
+        return f"Nothing has been published to {serving_db} yet."
+    try:
+        with duckdb.connect(str(serving_db), read_only=True) as connection:
+            run_id, finished_at = connection.sql(
+                "select run_id, finished_at from segmentation_runs "
+                "order by finished_at desc limit 1"
+            ).fetchall()[0]
+    except (duckdb.Error, IndexError):
+        return f"{serving_db} is unchanged."
+    return f"{serving_db} still holds run {run_id}, published {finished_at:%Y-%m-%d %H:%M:%S} UTC."
+
+
+def dbt_executable() -> str:
+    """dbt from the same environment as this Python."""
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def run_dbt_build(argv: list[str], lock: int) -> tuple[int, bool]:
+    """`dbt build` with its output on the terminal; its exit code, and whether the user
+    interrupted it. dbt inherits the lock, so it holds it even if this process is killed."""
+    process = subprocess.Popen([dbt_executable(), "build", *argv], pass_fds=(lock,))
+    interrupted = False
+    while True:
+        try:
+            return process.wait(), interrupted
+        except KeyboardInterrupt:
+            # Ctrl-C reaches dbt too: it stops and writes the results of what ran. Wait for
+            # it, so its results are complete and nobody else builds meanwhile.
+            interrupted = True
+
+
+def _finished_build(target_path: Path) -> build_gate.Build | None:
+    """The results dbt wrote for this build, if it wrote any (the previous build's results
+    are deleted before dbt starts)."""
+    try:
+        return build_gate.read_build(target_path)
+    except build_gate.PublishRefused:
+        return None
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def build_stopped(returncode: int, target_path: Path) -> str:
+    """What stopped a build that did not pass, from the results it wrote (if any)."""
+    if returncode < 0:
+        return f"dbt was killed ({_signal_name(-returncode)}) before it finished"
+    build = _finished_build(target_path)
+    if build is None:
+        if returncode == EXIT_BUILD_FAILED:
+            return "The build failed (see dbt's messages above)"
+        return (
+            "dbt stopped before building anything: it could not start, or refused a setting "
+            "or a file (see its message above)"
+        )
+    progress = f"{build.ran} of {len(build.expected)} nodes ran"
+    if build.failed:
+        names = ", ".join(build.failed[:5]) + (", ..." if len(build.failed) > 5 else "")
+        return (
+            f"A model or test failed ({len(build.failed)} failed: {names}; "
+            f"{len(build.skipped)} skipped; {progress})"
+        )
+    return f"dbt stopped with an error ({progress}; see its message above)"
+
+
+def build_interrupted(target_path: Path) -> str:
+    """How far an interrupted build got."""
+    build = _finished_build(target_path)
+    if build is None:
+        return "Interrupted before dbt wrote any results"
+    return f"Interrupted after {build.ran} of {len(build.expected)} nodes"
+
+
+def publish_and_report(paths: dict[str, Path]) -> int:
+    """Publish the build that just passed, then print the summary and write the report."""
+    serving_db = paths["serving_db"]
+    try:
+        published = publish.publish(
+            paths["build_db"], serving_db, paths["parquet_link"], paths["target_path"]
+        )
+    except build_gate.PublishRefused as refusal:
+        print(f"\nPublish refused: {refusal}. {last_published_run(serving_db)}", file=sys.stderr)
+        return publish.EXIT_PUBLISH_REFUSED
+    except (duckdb.Error, OSError) as error:
+        print(
+            f"\nPublishing failed: {publish.first_line(error)}. {last_published_run(serving_db)}",
+            file=sys.stderr,
+        )
+        return publish.EXIT_PUBLISH_REFUSED
+    for warning in published.warnings:
+        print(f"\nWarning: {warning}.", file=sys.stderr)
+    print(
+        f"\nPublished run {published.run_id}: {len(published.marts)} marts to {serving_db} "
+        "and Parquet.\n"
+    )
+    print(show_summary.format_table(show_summary.summary_rows(str(serving_db))))
+    report = SCRIPTS / "build_report.py"
+    if report.exists():
+        output = os.environ.get("SEGMENTS_REPORT_PATH", "reports/segments.html")
+        written = subprocess.run(
+            [sys.executable, str(report), "--database", str(serving_db), "--out", output],
+            check=False,
+        )
+        if written.returncode != 0:
+            print(
+                f"\nThe report failed (see above); run {published.run_id} was published.",
+                file=sys.stderr,
+            )
+            return EXIT_REPORT_FAILED
+    return 0
+
+
+def build_and_publish(argv: list[str], paths: dict[str, Path], lock: int) -> int:
+    """The job, once the lock is held."""
+    nothing_published = f"nothing was published. {last_published_run(paths['serving_db'])}"
+    (paths["target_path"] / "run_results.json").unlink(missing_ok=True)
+    try:
+        returncode, interrupted = run_dbt_build(argv, lock)
+    except OSError as error:
+        print(f"\ndbt could not start ({error}): {nothing_published}", file=sys.stderr)
+        return EXIT_NOT_STARTED
+    if interrupted:
+        print(f"\n{build_interrupted(paths['target_path'])}: {nothing_published}", file=sys.stderr)
+        return publish.EXIT_INTERRUPTED
+    if returncode != 0:
+        stopped = build_stopped(returncode, paths["target_path"])
+        print(f"\n{stopped}: {nothing_published}", file=sys.stderr)
+        return EXIT_NOT_STARTED if returncode == EXIT_NOT_STARTED else EXIT_BUILD_FAILED
+    return publish_and_report(paths)
+
+
+def main(argv: list[str]) -> int:
+    paths = publish.locations_from_environment()
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    with ExitStack() as stack:
+        try:
+            lock = stack.enter_context(build_lock.hold(paths["build_db"]))
+        except build_lock.BuildBusy as busy:
+            print(
+                publish.sentence(f"{busy}: nothing was built or published; {publish.TRY_AGAIN}"),
+                file=sys.stderr,
+            )
+            return publish.EXIT_BUSY
+        except OSError as error:
+            # The build database's folder or its lock file cannot be created.
+            print(f"Not started: {error}.", file=sys.stderr)
+            return EXIT_NOT_STARTED
+        try:
+            return build_and_publish(argv, paths, lock)
+        except KeyboardInterrupt:
+            print(f"\nInterrupted. {last_published_run(paths['serving_db'])}", file=sys.stderr)
+            return publish.EXIT_INTERRUPTED
