@@ -34,6 +34,7 @@ from segmentation.fitting import (
     candidate_ks,
     canonical_order,
     fit_segments,
+    map_in_parallel,
     nearest_centroids,
     settle_partition,
 )
@@ -130,6 +131,7 @@ __all__ = [
     "fallback_persona_name",
     "feature_matrix",
     "fit_segments",
+    "map_in_parallel",
     "nearest_centroids",
     "parse_persona_catalog",
     "parse_settings",
@@ -153,13 +155,15 @@ def diagnose_base(
     sample = prepare_sample(sample)
     X = feature_matrix(sample, customer_base, dimensions)
     ks = candidate_ks(count_distinct_points(X), settings)
-    fits: dict[int, SegmentFit] = {}
-    metrics: dict[int, dict[str, float]] = {}
-    for k in ks:
-        fits[k] = fit_segments(X, k, settings.random_seed, settings.n_init)
-        metrics[k] = partition_metrics(
-            X, fits[k], settings.random_seed, settings.silhouette_sample_size
-        )
+
+    def fit_and_score(k: int) -> tuple[SegmentFit, dict[str, float]]:
+        fit = fit_segments(X, k, settings.random_seed, settings.n_init)
+        return fit, partition_metrics(X, fit, settings.random_seed, settings.silhouette_sample_size)
+
+    # The k values are independent: fitted side by side (the results do not depend on it).
+    scored = dict(zip(ks, map_in_parallel(fit_and_score, ks), strict=True))
+    fits = {k: fit for k, (fit, _) in scored.items()}
+    metrics = {k: values for k, (_, values) in scored.items()}
     if settings.k is not None:
         chosen = settings.k
     else:

@@ -1,5 +1,6 @@
--- Every raw order line of every base with an order history, with the names of the validation rules it fails. Valid lines are
--- counted in the customer's behaviour features; the others go to the rejected_rows mart.
+-- Every raw order line of every base with an order history, with the names of the validation
+-- rules it fails. Valid lines are counted in the customer's behaviour features; the others go
+-- to the rejected_rows mart.
 -- Orders after the cutoff (var orders_cutoff_date; unset: the run's date, UTC) are in the future.
 {%- set orders_cutoff = sql_date_var('orders_cutoff_date', "date '" ~ run_started_at.strftime('%Y-%m-%d') ~ "'") %}
 with
@@ -91,7 +92,7 @@ final as (
         product_category,
         channel,
         failed_rules,
-        raw_record,
+        {{ raw_record_json('orders') }} as raw_record,
         line_number,
         amount_usd,
         failed_rules = '' as is_valid,
