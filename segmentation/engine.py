@@ -52,6 +52,7 @@ from segmentation.metrics import (
     choose_k,
     partition_metrics,
     publish_float,
+    silhouette_scores,
 )
 from segmentation.personas import (
     CATALOG_COLUMNS,
@@ -142,6 +143,7 @@ __all__ = [
     "segment_base",
     "segment_profiles",
     "settle_partition",
+    "silhouette_scores",
 ]
 
 
@@ -156,14 +158,27 @@ def diagnose_base(
     X = feature_matrix(sample, customer_base, dimensions)
     ks = candidate_ks(count_distinct_points(X), settings)
 
-    def fit_and_score(k: int) -> tuple[SegmentFit, dict[str, float]]:
-        fit = fit_segments(X, k, settings.random_seed, settings.n_init)
-        return fit, partition_metrics(X, fit, settings.random_seed, settings.silhouette_sample_size)
-
-    # The k values are independent: fitted side by side (the results do not depend on it).
-    scored = dict(zip(ks, map_in_parallel(fit_and_score, ks), strict=True))
-    fits = {k: fit for k, (fit, _) in scored.items()}
-    metrics = {k: values for k, (_, values) in scored.items()}
+    # The k values are independent: fitted side by side (the results do not depend on it),
+    # then scored, the silhouettes of every k from one pass over the sample's distances.
+    fits = dict(
+        zip(
+            ks,
+            map_in_parallel(
+                lambda k: fit_segments(X, k, settings.random_seed, settings.n_init), ks
+            ),
+            strict=True,
+        )
+    )
+    silhouettes = silhouette_scores(
+        X, {k: fit.labels for k, fit in fits.items()}, settings.random_seed,
+        settings.silhouette_sample_size,
+    )  # fmt: skip
+    metrics = {
+        k: partition_metrics(
+            X, fits[k], settings.random_seed, settings.silhouette_sample_size, silhouettes[k]
+        )
+        for k in ks
+    }
     if settings.k is not None:
         chosen = settings.k
     else:

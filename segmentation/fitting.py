@@ -181,7 +181,16 @@ def fit_segments(X: FloatArray, k: int, random_seed: int, n_init: int) -> Segmen
         model.fit(X)
     start = np.asarray(model.cluster_centers_, dtype=np.float64)
     # Canonical order before settling so argmin ties do not depend on sklearn's labels.
-    centroids, _ = settle_partition(X, start[canonical_order(start)])
+    start = start[canonical_order(start)]
+    # sklearn stops at its tolerance, often many Lloyd steps short of stable labels; its
+    # compiled loop takes the best proposal the rest of the way (tol=0: until no label
+    # changes), so the exact numpy steps below have one or two steps left, not hundreds.
+    polish = KMeans(
+        n_clusters=k, init=start, n_init=1, max_iter=SETTLE_MAX_ITER, tol=0.0, algorithm="lloyd"
+    )
+    with threadpool_limits(limits=COMPUTE_THREADS):
+        polish.fit(X)
+    centroids, _ = settle_partition(X, np.asarray(polish.cluster_centers_, dtype=np.float64))
     centroids = centroids[canonical_order(centroids)]
     labels, _, _ = nearest_centroids(X, centroids)
     return SegmentFit(centroids=centroids, labels=labels)
