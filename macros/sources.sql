@@ -77,7 +77,7 @@
 
 {% macro staged_rows(customer_base, location, mappings) -%}
     {#- Every raw row of one registry location, numbered in read order, with its file, its raw
-        values as JSON, and one column per mapping under the project's name: numbers parsed
+        values (a struct; see raw_record_json), and one column per mapping under the project's name: numbers parsed
         (double), everything else trimmed text. In an expression, a source column that a
         numeric mapping reads is a number; any other is text. `unparseable_columns` lists the
         mapped columns whose source text is not a number. -#}
@@ -104,11 +104,13 @@
             row_number() over () as source_row_number,
             {% if location.seed -%}
             '{{ location.seed }}' as source_file,
-            to_json(raw_row)::varchar as raw_record,
             {%- else -%}
             raw_row.source_file,
-            json_merge_patch(to_json(raw_row), '{"source_file": null}')::varchar as raw_record,
             {%- endif %}
+            -- The raw values stay a struct, under the base's name so that bases with other
+            -- columns do not share fields; raw_record_json() writes JSON for the rows that
+            -- need it (serialising every row was the costliest step of reading a file).
+            {'{{ customer_base }}': raw_row} as raw_record,
             raw_row.*
         from {{ raw_relation(location) }} as raw_row
     ),
@@ -331,4 +333,25 @@
         {%- endfor %}
         []::varchar[] as unparseable_columns
     where false
+{%- endmacro %}
+
+
+{% macro raw_record_json(kind, column='raw_record') -%}
+    {#- The raw values of a staged row (the struct staged_rows keeps under the base's name) as
+        a JSON object keyed by the original header names, without `source_file`: what
+        rejected_rows shows. Only the rows that need it pay for the serialisation. -#}
+    {%- set registry = customer_base_registry() -%}
+    {%- set bases = customer_bases() if kind == 'customers' else bases_with(kind) -%}
+    {%- if bases | length == 0 -%}
+        null::varchar
+    {%- else -%}
+        case customer_base
+        {%- for base in bases -%}
+            {%- set location = registry[base] if kind == 'customers' else registry[base][kind] -%}
+            {%- set values = "to_json(struct_extract(" ~ column ~ ", '" ~ base ~ "'))" %} when '{{ base }}' then
+            {%- if location.seed %} {{ values }}::varchar
+            {%- else %} json_merge_patch({{ values }}, '{"source_file": null}')::varchar
+            {%- endif -%}
+        {%- endfor %} end
+    {%- endif -%}
 {%- endmacro %}

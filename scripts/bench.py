@@ -6,10 +6,17 @@ For every size N (``--sizes``), on one generated shop customer file:
     DuckDB reading the file alone: one ``count(*)`` and the means of the three features
     over the file read as text (``all_varchar``), as the staging model reads it. This is the
     floor for anything that looks at every row once.
-``notebook``
+``floor``
+    A short hand-written DuckDB + scikit-learn script, without dbt or tests: it reads the
+    file, applies the same rules in SQL, fits the engine's ``fit_segments`` on the same
+    bounded sample and assigns every customer to its nearest centroid in SQL. What our
+    build could take at best on this machine.
+``notebook_csv`` and ``notebook``
     What a notebook does: pandas ``read_csv`` (or ``read_parquet``), the same validation
     rules as the pipeline as pandas filters, ``StandardScaler``, scikit-learn ``KMeans`` with
-    the same k, ``n_init`` and seed on all valid rows, assignments written to Parquet.
+    the same k, ``n_init`` and seed on all valid rows; the customers with their cluster
+    written back to CSV (``notebook_csv``), or, leaner, only the ids and clusters to Parquet
+    (``notebook``).
 ``pipeline``
     Our whole ``dbt build`` (seeds, every model, the Python models, every data and unit test)
     with ``shop_customers_path`` pointing at the file and ``segment_k`` fixed to the same k.
@@ -69,8 +76,14 @@ MAX_INCOME = 10_000_000
 # --------------------------------------------------------------------------
 
 
-def run_notebook(source: str, fmt: str, k: int, n_init: int, seed: int, out: Path) -> None:
-    """Read the file with pandas, clean, standardise, fit KMeans on all rows, write labels."""
+def run_notebook(
+    source: str, fmt: str, k: int, n_init: int, seed: int, out: Path, output: str = "parquet"
+) -> None:
+    """Read the file with pandas, clean, standardise, fit KMeans on all rows, write labels.
+
+    ``output="csv"`` writes the valid customers with their cluster back to CSV, as a notebook
+    hands its result on; ``"parquet"`` writes only the ids and clusters, to Parquet.
+    """
     import pandas as pd
     from sklearn.cluster import KMeans
     from sklearn.preprocessing import StandardScaler
@@ -106,9 +119,14 @@ def run_notebook(source: str, fmt: str, k: int, n_init: int, seed: int, out: Pat
     fit_seconds = time.perf_counter() - started_fit
 
     out.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame({"customer_id": ids.to_numpy(), "segment": model.labels_ + 1}).to_parquet(
-        out / "assignments.parquet", index=False
-    )
+    if output == "csv":
+        customers.insert(0, ID_COLUMN, ids.to_numpy())
+        customers["Cluster"] = model.labels_ + 1
+        customers.to_csv(out / "customers.csv", index=False)
+    else:
+        pd.DataFrame({"customer_id": ids.to_numpy(), "segment": model.labels_ + 1}).to_parquet(
+            out / "assignments.parquet", index=False
+        )
     details = {
         "rows": len(X),
         "mean": scaler.mean_.tolist(),
@@ -120,6 +138,125 @@ def run_notebook(source: str, fmt: str, k: int, n_init: int, seed: int, out: Pat
         "fit_seconds": fit_seconds,
     }
     (out / "notebook.json").write_text(json.dumps(details, indent=2))
+
+
+# --------------------------------------------------------------------------
+# The floor: DuckDB and scikit-learn by hand (run as `bench.py floor ...`)
+# --------------------------------------------------------------------------
+
+
+def floor_sql(source: str, fmt: str) -> dict[str, str]:
+    """The floor's statements: typed valid customers, z-scores, the sample, the assignment."""
+    number = {
+        name: f"try_cast(nullif(trim(\"{column}\"), '') as double)"
+        for name, column in (
+            ("age", FEATURES[0]),
+            ("income", FEATURES[1]),
+            ("score", FEATURES[2]),
+            ("work", "Work Experience"),
+            ("family", "Family Size"),
+        )
+    }
+    text = {name: f'nullif(trim("{column}"), \'\')' for name, column in (
+        ("work", "Work Experience"), ("family", "Family Size"))}  # fmt: skip
+    return {
+        "customers": f"""
+            create table customers as
+            with typed as (
+                select
+                    nullif(trim("{ID_COLUMN}"), '') as customer_id,
+                    {", ".join(f"{sql} as {name}" for name, sql in number.items())},
+                    {", ".join(f"{sql} as {name}_text" for name, sql in text.items())}
+                from {reader_sql(source, fmt)}
+            ),
+            duplicated as (
+                select customer_id from typed where customer_id is not null
+                group by customer_id having count(*) > 1
+            )
+            select customer_id, age, income, score
+            from typed
+            where customer_id is not null
+                and age between {MIN_AGE} and {MAX_AGE}
+                and income > 0 and income <= {MAX_INCOME}
+                and score between {MIN_SCORE} and {MAX_SCORE}
+                and (work_text is null or work between 0 and age - {MIN_WORKING_AGE})
+                and (family_text is null or family between 1 and {MAX_FAMILY_SIZE})
+                and customer_id not in (select customer_id from duplicated)
+        """,
+        "statistics": """
+            select avg(age), stddev_pop(age), avg(income), stddev_pop(income),
+                avg(score), stddev_pop(score)
+            from customers
+        """,
+        "sample": """
+            select customer_id, [(age - $1) / $2, (income - $3) / $4, (score - $5) / $6]
+            from customers
+            order by hash(customer_id, $7::bigint), customer_id
+            limit $8
+        """,
+        "assign": """
+            create table assignments as
+            with distances as (
+                select
+                    customer_id,
+                    list_transform(
+                        $centroids::double[][],
+                        lambda centroid: list_distance(
+                            [(age - $m1) / $s1, (income - $m2) / $s2, (score - $m3) / $s3],
+                            centroid
+                        )
+                    ) as distances
+                from customers
+            )
+            select
+                customer_id,
+                list_position(distances, list_min(distances)) as segment,
+                list_min(distances) as distance_to_centroid
+            from distances
+        """,
+    }
+
+
+def run_floor(
+    source: str,
+    fmt: str,
+    k: int,
+    n_init: int,
+    seed: int,
+    sample_size: int,
+    memory_limit: str,
+    threads: int,
+    out: Path,
+) -> None:
+    """Read, validate, fit on the bounded sample, assign everyone in SQL: no dbt, no tests."""
+    import duckdb
+    import numpy as np
+
+    from segmentation.fitting import fit_segments
+
+    statements = floor_sql(source, fmt)
+    out.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(out / "floor.duckdb")) as connection:
+        connection.execute(f"set memory_limit = '{memory_limit}'")
+        connection.execute(f"set threads = {int(threads)}")
+        connection.execute(statements["customers"])
+        statistics = connection.execute(statements["statistics"]).fetchone()
+        sample = connection.execute(
+            statements["sample"], [*statistics, int(seed), int(sample_size)]
+        ).fetchall()
+        X = np.array([vector for _, vector in sorted(sample)], dtype=np.float64)
+        fit = fit_segments(X, k, seed, n_init)
+        means, scales = statistics[0::2], statistics[1::2]
+        connection.execute(
+            statements["assign"],
+            {
+                "centroids": fit.centroids.tolist(),
+                **{f"m{i + 1}": float(v) for i, v in enumerate(means)},
+                **{f"s{i + 1}": float(v) for i, v in enumerate(scales)},
+            },
+        )
+        rows = connection.execute("select count(*) from assignments").fetchone()[0]
+    print(json.dumps({"rows": rows, "sample_rows": len(X)}))
 
 
 # --------------------------------------------------------------------------
@@ -295,6 +432,8 @@ class SizeResult:
     file_mb: float
     generate_seconds: float
     read: dict[str, Any] | None = None
+    floor: dict[str, Any] | None = None
+    notebook_csv: dict[str, Any] | None = None
     notebook: dict[str, Any] | None = None
     pipeline: dict[str, Any] | None = None
     quality: dict[str, Any] | None = None
@@ -493,26 +632,41 @@ def bench_size(rows: int, args: argparse.Namespace) -> SizeResult:
     result.read = _as_dict(read)
     _check(read, work / "read.log")
 
+    print(f"[{label}] the floor: DuckDB and scikit-learn by hand ...", flush=True)
+    floor = measure(
+        [sys.executable, __file__, "floor", str(source), "--format", args.format,
+         "--k", str(args.k), "--n-init", str(args.n_init), "--seed", str(args.seed),
+         "--sample-size", str(FLOOR_SAMPLE_SIZE), "--memory-limit", memory_limit,
+         "--threads", str(threads), "--out", str(work / "floor")],
+        env=env,
+        log=work / "floor.log",
+    )  # fmt: skip
+    result.floor = _as_dict(floor)
+    _check(floor, work / "floor.log")
+
     if args.skip_notebook:
         result.notes.append("notebook approach skipped (--skip-notebook)")
     else:
-        print(f"[{label}] notebook approach ...", flush=True)
-        notebook = measure(
-            [sys.executable, __file__, "notebook", str(source), "--format", args.format,
-             "--k", str(args.k), "--n-init", str(args.n_init), "--seed", str(args.seed),
-             "--out", str(work / "notebook")],
-            env=env,
-            log=work / "notebook.log",
-        )  # fmt: skip
-        result.notebook = _as_dict(notebook)
-        if notebook.returncode == 0:
-            details = json.loads((work / "notebook" / "notebook.json").read_text())
-            result.notebook.update(
-                read_seconds=details["read_seconds"], fit_seconds=details["fit_seconds"]
-            )
-        else:
-            result.notes.append(f"notebook approach failed (exit {notebook.returncode})")
-            print((work / "notebook.log").read_text()[-3000:], file=sys.stderr)
+        for output, key in (("csv", "notebook_csv"), ("parquet", "notebook")):
+            print(f"[{label}] notebook approach, {output} out ...", flush=True)
+            folder = work / f"notebook-{output}"
+            notebook = measure(
+                [sys.executable, __file__, "notebook", str(source), "--format", args.format,
+                 "--k", str(args.k), "--n-init", str(args.n_init), "--seed", str(args.seed),
+                 "--output", output, "--out", str(folder)],
+                env=env,
+                log=work / f"notebook-{output}.log",
+            )  # fmt: skip
+            measured = _as_dict(notebook)
+            if notebook.returncode == 0:
+                details = json.loads((folder / "notebook.json").read_text())
+                measured.update(
+                    read_seconds=details["read_seconds"], fit_seconds=details["fit_seconds"]
+                )
+            else:
+                result.notes.append(f"notebook ({output} out) failed (exit {notebook.returncode})")
+                print((work / f"notebook-{output}.log").read_text()[-3000:], file=sys.stderr)
+            setattr(result, key, measured)
 
     print(f"[{label}] our dbt build ...", flush=True)
     dbt_vars = {"shop_customers_path": str(source), "segment_k": args.k}
@@ -527,7 +681,7 @@ def bench_size(rows: int, args: argparse.Namespace) -> SizeResult:
 
     if result.notebook and result.notebook["returncode"] == 0:
         print(f"[{label}] quality ...", flush=True)
-        result.quality = quality(work / "build.duckdb", work / "notebook")
+        result.quality = quality(work / "build.duckdb", work / "notebook-parquet")
     print(f"[{label}] {summary_line(result)}", flush=True)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
@@ -536,6 +690,8 @@ def bench_size(rows: int, args: argparse.Namespace) -> SizeResult:
 
 
 DEFAULT_MEMORY_LIMIT = "400MB"
+#: The floor fits on the same bounded sample as our build (var segment_sample_size).
+FLOOR_SAMPLE_SIZE = 100_000
 
 
 def _check(measurement: Measurement, log: Path) -> None:
@@ -546,9 +702,10 @@ def _check(measurement: Measurement, log: Path) -> None:
 
 def summary_line(result: SizeResult) -> str:
     parts = [f"read {result.read['wall_seconds']:.1f}s"] if result.read else []
-    if result.notebook:
-        nb = result.notebook
-        parts.append(f"notebook {nb['wall_seconds']:.1f}s {nb['peak_mb']:.0f}MB")
+    for name, m in (("floor", result.floor), ("notebook csv", result.notebook_csv),
+                    ("notebook parquet", result.notebook)):  # fmt: skip
+        if m:
+            parts.append(f"{name} {m['wall_seconds']:.1f}s {m['peak_mb']:.0f}MB")
     if result.pipeline:
         pl = result.pipeline
         parts.append(f"pipeline {pl['wall_seconds']:.1f}s {pl['peak_mb']:.0f}MB")
@@ -619,14 +776,33 @@ def _fmt_mb(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
 
+def _ok(measured: dict[str, Any] | None) -> bool:
+    return bool(measured) and measured["returncode"] == 0
+
+
+def _ratio(ours: dict[str, Any] | None, other: dict[str, Any] | None) -> str:
+    return f"{ours['wall_seconds'] / other['wall_seconds']:.2f}" if ours and _ok(other) else "-"
+
+
+#: The contenders of the results table: (key in a result, heading).
+CONTENDERS = (
+    ("read", "read"),
+    ("floor", "floor"),
+    ("notebook_csv", "notebook, CSV out"),
+    ("notebook", "notebook, Parquet out"),
+    ("pipeline", "dbt build"),
+)
+
+
 def render(results: list[dict[str, Any]], host: dict[str, Any], args_line: str) -> str:
     """BENCHMARKS.md."""
     results = sorted(results, key=lambda r: (r["fmt"], r["rows"]))
     lines = [
         "# Benchmarks",
         "",
-        "Our whole `dbt build` against the notebook approach, side by side on the same generated",
-        f"file. Regenerate with `make bench` (last run: `{args_line}`).",
+        "Our whole `dbt build` against the notebook approach and against what DuckDB and",
+        "scikit-learn allow by hand, side by side on the same generated file. Regenerate with",
+        f"`make bench` (last run: `{args_line}`).",
         "",
         "## Machine",
         "",
@@ -637,53 +813,59 @@ def render(results: list[dict[str, Any]], host: dict[str, Any], args_line: str) 
         "",
         "## Results",
         "",
-        "Wall time in seconds, peak memory in MB (resident memory of the whole process tree).",
-        "`read` is DuckDB reading the file alone; `ratio` is our time / the notebook's.",
+        "Wall time in seconds (peak memory in MB: resident memory of the whole process tree).",
+        "`read` is DuckDB reading the file alone; `floor` the hand-written DuckDB + scikit-learn",
+        "script; ratios are our build's wall time / the other's.",
         "",
-        "| customers | format | read s | notebook s | notebook MB | dbt build s | dbt build MB "
-        "| ratio | s per 1M rows | inertia vs full fit | ARI | load |",
-        "|---:|:--|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| customers | format | "
+        + " | ".join(heading for _, heading in CONTENDERS)
+        + " | / notebook CSV | / notebook Parquet | / floor | inertia vs full fit | ARI | load |",
+        "|---:|:--|" + "---:|" * (len(CONTENDERS) + 6),
     ]
     for r in results:
-        nb, pl, q = r.get("notebook"), r.get("pipeline"), r.get("quality")
-        nb_ok = nb and nb["returncode"] == 0
-        ratio = f"{pl['wall_seconds'] / nb['wall_seconds']:.2f}" if nb_ok and pl else "-"
+        pl, q = r.get("pipeline"), r.get("quality")
+        cells = []
+        for key, _ in CONTENDERS:
+            m = r.get(key)
+            cells.append(
+                f"{_fmt_seconds(m['wall_seconds'])} ({_fmt_mb(m['peak_mb'])})"
+                if _ok(m)
+                else ("failed" if m else "skipped")
+            )
         inertia = f"{100 * (q['inertia_ratio'] - 1):+.3f}%" if q else "-"
         ari = f"{q['ari']:.4f}" if q else "-"
-        per_m = f"{pl['wall_seconds'] / (r['rows'] / 1e6):.2f}" if pl else "-"
-        loads = [m["load_before"] for m in (r.get("read"), nb, pl) if m]
+        loads = [r[key]["load_before"] for key, _ in CONTENDERS if r.get(key)]
         lines.append(
-            f"| {r['rows']:,} | {r['fmt']} | {_fmt_seconds(r['read']['wall_seconds'])} "
-            f"| {_fmt_seconds(nb['wall_seconds']) if nb_ok else 'skipped'} "
-            f"| {_fmt_mb(nb['peak_mb']) if nb_ok else '-'} "
-            f"| {_fmt_seconds(pl['wall_seconds'])} | {_fmt_mb(pl['peak_mb'])} | {ratio} "
-            f"| {per_m} | {inertia} | {ari} | {max(loads):.1f} |"
+            f"| {r['rows']:,} | {r['fmt']} | {' | '.join(cells)} "
+            f"| {_ratio(pl, r.get('notebook_csv'))} | {_ratio(pl, r.get('notebook'))} "
+            f"| {_ratio(pl, r.get('floor'))} | {inertia} | {ari} | {max(loads):.1f} |"
         )
     lines += [
         "",
-        "`load` is the highest 1-minute load average seen when one of the three runs started "
+        "`load` is the highest 1-minute load average seen when one of the runs started "
         "(2 cores: above 2 the machine was shared with other work).",
         "",
         "### Details",
         "",
         "| customers | format | measured | file MB | notebook read s | notebook fit s "
-        "| notebook CPU s | dbt CPU s | read MB | full-fit inertia | our inertia | ARI rows |",
+        "| notebook CPU s | floor CPU s | dbt CPU s | full-fit inertia | our inertia | ARI rows |",
         "|---:|:--|:--|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
-        nb, pl, q = r.get("notebook"), r.get("pipeline"), r.get("quality")
-        nb_ok = nb and nb["returncode"] == 0
+        nb, fl, pl, q = r.get("notebook"), r.get("floor"), r.get("pipeline"), r.get("quality")
+        nb_ok = _ok(nb)
         lines.append(
             f"| {r['rows']:,} | {r['fmt']} | {r['measured_at']} | {r['file_mb']:,.0f} "
             f"| {_fmt_seconds(nb.get('read_seconds')) if nb_ok else '-'} "
             f"| {_fmt_seconds(nb.get('fit_seconds')) if nb_ok else '-'} "
             f"| {_fmt_seconds(nb['cpu_seconds']) if nb_ok else '-'} "
-            f"| {_fmt_seconds(pl['cpu_seconds'])} | {_fmt_mb(r['read']['peak_mb'])} "
-            f"| {q['inertia_full_fit']:,.0f} | {q['inertia_ours']:,.0f} | {q['ari_rows']:,} |"
-            if q
-            else f"| {r['rows']:,} | {r['fmt']} | {r['measured_at']} | {r['file_mb']:,.0f} "
-            f"| - | - | - | {_fmt_seconds(pl['cpu_seconds'])} | {_fmt_mb(r['read']['peak_mb'])} "
-            "| - | - | - |"
+            f"| {_fmt_seconds(fl['cpu_seconds']) if _ok(fl) else '-'} "
+            f"| {_fmt_seconds(pl['cpu_seconds']) if pl else '-'} "
+            + (
+                f"| {q['inertia_full_fit']:,.0f} | {q['inertia_ours']:,.0f} | {q['ari_rows']:,} |"
+                if q
+                else "| - | - | - |"
+            )
         )
     notes = [n for r in results for n in (f"{_label(r['rows'])}: {x}" for x in r["notes"])]
     if notes:
@@ -719,39 +901,49 @@ def render(results: list[dict[str, Any]], host: dict[str, Any], args_line: str) 
     return "\n".join(lines)
 
 
-#: The targets at 10M customers: our wall time / the notebook's, peak MB, inertia excess.
+#: The targets: our wall time against each notebook by size, peak MB and inertia at 10M.
 TARGET_ROWS = 10_000_000
-TARGET_RATIO = 1 / 3
+#: (size, contender key, largest ratio of our wall time to the contender's, label)
+TARGET_RATIOS = (
+    (1_000_000, "notebook_csv", 1.0, "no slower than the notebook (CSV out)"),
+    (10_000_000, "notebook_csv", 0.5, "at most half the notebook's wall time (CSV out)"),
+    (10_000_000, "notebook", 1.0, "no slower than the notebook writing Parquet"),
+)
 TARGET_PEAK_MB = 1024
 TARGET_INERTIA = 0.01
 
 
 def targets(results: list[dict[str, Any]]) -> list[str]:
-    """The 10M targets against what was measured, each marked met or not met."""
-    measured = [r for r in results if r["rows"] == TARGET_ROWS and r.get("pipeline")]
-    if not measured:
-        return []
-    lines = ["## Targets at 10M customers", ""]
-    for r in measured:
-        nb, pl, q = r.get("notebook"), r["pipeline"], r.get("quality")
-        checks = []
-        if nb and nb["returncode"] == 0:
-            ratio = pl["wall_seconds"] / nb["wall_seconds"]
-            checks.append(
-                (f"wall time at most 1/3 of the notebook's: {ratio:.2f}", ratio <= TARGET_RATIO)
-            )
-        checks.append(
-            (f"peak memory at most 1 GB: {pl['peak_mb']:,.0f} MB", pl["peak_mb"] <= TARGET_PEAK_MB)
-        )
-        if q:
-            excess = q["inertia_ratio"] - 1
+    """The targets against what was measured, each marked met or not met."""
+    checks: list[tuple[str, bool]] = []
+    for r in results:
+        pl, q = r.get("pipeline"), r.get("quality")
+        if not pl:
+            continue
+        label = f"{_label(r['rows'])} {r['fmt']}"
+        for rows, key, limit, text in TARGET_RATIOS:
+            if r["rows"] == rows and _ok(r.get(key)):
+                ratio = pl["wall_seconds"] / r[key]["wall_seconds"]
+                checks.append((f"{label}, {text}: {ratio:.2f}", ratio <= limit))
+        if r["rows"] == TARGET_ROWS:
             checks.append(
                 (
-                    f"inertia within 1% of the full fit: {100 * excess:+.3f}%",
-                    excess <= TARGET_INERTIA,
+                    f"{label}, peak memory at most 1 GB: {pl['peak_mb']:,.0f} MB",
+                    pl["peak_mb"] <= TARGET_PEAK_MB,
                 )
             )
-        lines += [f"- {r['fmt']}, {text}: **{'met' if ok else 'not met'}**" for text, ok in checks]
+            if q:
+                excess = q["inertia_ratio"] - 1
+                checks.append(
+                    (
+                        f"{label}, inertia within 1% of the full fit: {100 * excess:+.3f}%",
+                        excess <= TARGET_INERTIA,
+                    )
+                )
+    if not checks:
+        return []
+    lines = ["## Targets", ""]
+    lines += [f"- {text}: **{'met' if ok else 'not met'}**" for text, ok in checks]
     return [*lines, ""]
 
 
@@ -763,11 +955,18 @@ METHOD = """
   quirks (about 20% of rows fail a validation rule). The generator is seeded: the same N
   gives the same file.
 - Each contender runs in its own fresh process at `nice -n 10`, one after the other, never
-  two at once: DuckDB reading the file alone, then the notebook approach, then our build.
+  two at once: DuckDB reading the file alone, the floor, the notebook approach (CSV out,
+  then Parquet out), then our build.
+- Floor (`scripts/bench.py floor`): DuckDB reads the file as text, applies the same rules
+  in SQL into a typed table, draws the same bounded sample (100,000 rows by hash of the
+  id), fits it with the engine's `fit_segments` (KMeans, n_init 10, exact Lloyd settling)
+  and assigns every customer to the nearest centroid in SQL into a table. No dbt, no tests,
+  no rejected rows, RFM or marts: the least any build of this design can do.
 - Notebook approach (`scripts/bench.py notebook`): `pandas.read_csv` (or `read_parquet`),
   the pipeline's validation rules written as pandas filters (so both segment the same
   rows), `StandardScaler`, `KMeans(n_clusters=k, n_init=10, random_state=42)` on all valid
-  rows with scikit-learn's default threads, assignments written to Parquet.
+  rows with scikit-learn's default threads; the customers with their cluster written back
+  to CSV, or (the leaner variant) only ids and clusters to Parquet.
 - Our build: `dbt build --vars '{shop_customers_path: <file>, segment_k: k}'` on a new
   DuckDB file with a fresh target directory, so dbt parses the project from scratch. It
   runs everything `make run` builds and tests: both customer bases, orders, loyalty, RFM,
@@ -795,6 +994,22 @@ NOTES = """
   with the number of customers.
 - DuckDB's memory limit and threads come from `SEGMENTS_MEMORY_LIMIT`, `SEGMENTS_THREADS`
   and `SEGMENTS_DUCKDB_THREADS` (profiles.yml); DuckDB spills to disk past the limit.
+- The raw file is parsed by the validation table (twice: once for the duplicated ids),
+  by the row-count test and the two row-conservation tests; the raw values become JSON only
+  on rejected rows. The k diagnostics fit on both cores (each fit on one native thread, so
+  results are byte-identical) and score every k's silhouette from one pass of distances.
+
+## How far from the floor, and why
+
+The floor (`/ floor` above) reads the file once, keeps the valid rows in one typed table,
+fits the same sample and writes one assignment table. Our build does that and everything it
+exists for: dbt's start-up and parsing of about 200 nodes (the profile's start-up line),
+every failed rule with the row's raw values (`rejected_rows`), RFM from the order history,
+z-scores and the k diagnostics for k = 2..10 (the floor fits only the chosen k), the
+published marts with their profiles and exact medians, and about 150 data tests and 20 unit
+tests, each a query of its own. At small sizes the fixed part (start-up, per-node overhead,
+the k diagnostics) dominates; at large sizes the full-width passes over the customers
+(validation, enrichment, the customer_segments and segment_profiles marts) do.
 """
 
 
@@ -819,7 +1034,18 @@ def build_parser() -> argparse.ArgumentParser:
     notebook.add_argument("--k", type=int, default=5)
     notebook.add_argument("--n-init", type=int, default=10)
     notebook.add_argument("--seed", type=int, default=42)
+    notebook.add_argument("--output", choices=("csv", "parquet"), default="parquet")
     notebook.add_argument("--out", type=Path, required=True)
+    floor = commands.add_parser("floor", help="DuckDB and scikit-learn by hand on one file")
+    floor.add_argument("source")
+    floor.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    floor.add_argument("--k", type=int, default=5)
+    floor.add_argument("--n-init", type=int, default=10)
+    floor.add_argument("--seed", type=int, default=42)
+    floor.add_argument("--sample-size", type=int, default=FLOOR_SAMPLE_SIZE)
+    floor.add_argument("--memory-limit", default=DEFAULT_MEMORY_LIMIT)
+    floor.add_argument("--threads", type=int, default=2)
+    floor.add_argument("--out", type=Path, required=True)
     read = commands.add_parser("read", help="DuckDB reading one file alone")
     read.add_argument("source")
     read.add_argument("--format", choices=("csv", "parquet"), default="csv")
@@ -850,7 +1076,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     if args.command == "notebook":
-        run_notebook(args.source, args.format, args.k, args.n_init, args.seed, args.out)
+        run_notebook(
+            args.source, args.format, args.k, args.n_init, args.seed, args.out, args.output
+        )
+        return 0
+    if args.command == "floor":
+        run_floor(args.source, args.format, args.k, args.n_init, args.seed, args.sample_size,
+                  args.memory_limit, args.threads, args.out)  # fmt: skip
         return 0
     if args.command == "read":
         run_read(args.source, args.format, args.memory_limit, args.threads)

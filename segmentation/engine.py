@@ -35,6 +35,7 @@ from segmentation.fitting import (
     candidate_ks,
     canonical_order,
     fit_segments,
+    map_in_parallel,
     nearest_centroids,
     settle_partition,
 )
@@ -52,6 +53,7 @@ from segmentation.metrics import (
     choose_k,
     partition_metrics,
     publish_float,
+    silhouette_scores,
 )
 from segmentation.naming import SegmentName, name_segments
 from segmentation.personas import (
@@ -130,6 +132,7 @@ __all__ = [
     "fallback_persona_name",
     "feature_matrix",
     "fit_segments",
+    "map_in_parallel",
     "name_segments",
     "nearest_centroids",
     "parse_persona_catalog",
@@ -140,6 +143,7 @@ __all__ = [
     "segment_base",
     "segment_profiles",
     "settle_partition",
+    "silhouette_scores",
 ]
 
 
@@ -153,13 +157,28 @@ def diagnose_base(
     sample = prepare_sample(sample)
     X = feature_matrix(sample, customer_base, dimensions)
     ks = candidate_ks(count_distinct_points(X), settings)
-    fits: dict[int, SegmentFit] = {}
-    metrics: dict[int, dict[str, float]] = {}
-    for k in ks:
-        fits[k] = fit_segments(X, k, settings.random_seed, settings.n_init)
-        metrics[k] = partition_metrics(
-            X, fits[k], settings.random_seed, settings.silhouette_sample_size
+
+    # The k values are independent: fitted side by side (the results do not depend on it),
+    # then scored, the silhouettes of every k from one pass over the sample's distances.
+    fits = dict(
+        zip(
+            ks,
+            map_in_parallel(
+                lambda k: fit_segments(X, k, settings.random_seed, settings.n_init), ks
+            ),
+            strict=True,
         )
+    )
+    silhouettes = silhouette_scores(
+        X, {k: fit.labels for k, fit in fits.items()}, settings.random_seed,
+        settings.silhouette_sample_size,
+    )  # fmt: skip
+    metrics = {
+        k: partition_metrics(
+            X, fits[k], settings.random_seed, settings.silhouette_sample_size, silhouettes[k]
+        )
+        for k in ks
+    }
     if settings.k is not None:
         chosen = settings.k
     else:

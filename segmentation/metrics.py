@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Mapping
 
@@ -11,13 +10,14 @@ import sklearn
 from sklearn.metrics import (
     calinski_harabasz_score,
     davies_bouldin_score,
-    silhouette_score,
+    pairwise_distances_chunked,
 )
+from sklearn.metrics.cluster._unsupervised import _silhouette_reduce
 from threadpoolctl import threadpool_limits
 
 from segmentation.fitting import COMPUTE_THREADS, SegmentFit, squared_distances
 from segmentation.settings import K_RULES
-from segmentation.types import FloatArray
+from segmentation.types import FloatArray, IntArray
 
 #: Decimals of every published float.
 FLOAT_DECIMALS = 9
@@ -26,10 +26,62 @@ FLOAT_DECIMALS = 9
 SILHOUETTE_WORKING_MEMORY_MB = 64
 
 
+def silhouette_scores(
+    X: FloatArray, labels_by_key: Mapping[int, IntArray], random_seed: int, sample_size: int
+) -> dict[int, float]:
+    """scikit-learn's ``silhouette_score`` of several partitions of the same rows, at once.
+
+    Each value equals ``silhouette_score(X, labels, sample_size=min(len(X), sample_size),
+    random_state=random_seed)`` to the last bit (nan where the sample holds one segment, or
+    as many as it has rows): the same rows are drawn, and the sample's pairwise distances are
+    computed in the same chunks, but once for every partition instead of once for each.
+    """
+    n_rows = min(len(X), sample_size)
+    indices = np.random.RandomState(random_seed).permutation(len(X))[:n_rows]
+    sample = np.asarray(X, dtype=np.float64)[indices]
+    scores = {key: math.nan for key in labels_by_key}
+    encoded = {}
+    for key, labels in labels_by_key.items():
+        classes, codes = np.unique(np.asarray(labels)[indices], return_inverse=True)
+        if 1 < len(classes) < n_rows:
+            encoded[key] = (codes, np.bincount(codes))
+    if not encoded:
+        return scores
+    parts: dict[int, tuple[list[FloatArray], list[FloatArray]]] = {k: ([], []) for k in encoded}
+    with (
+        threadpool_limits(limits=COMPUTE_THREADS),
+        sklearn.config_context(working_memory=SILHOUETTE_WORKING_MEMORY_MB),
+    ):
+        start = 0
+        for chunk in pairwise_distances_chunked(sample, metric="euclidean"):
+            for key, (codes, freqs) in encoded.items():
+                intra, inter = _silhouette_reduce(chunk, start, labels=codes, label_freqs=freqs)
+                parts[key][0].append(intra)
+                parts[key][1].append(inter)
+            start += chunk.shape[0]
+    for key, (codes, freqs) in encoded.items():
+        intra = np.concatenate(parts[key][0])
+        inter = np.concatenate(parts[key][1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            intra /= (freqs - 1).take(codes, mode="clip")
+            values = inter - intra
+            values /= np.maximum(intra, inter)
+        scores[key] = float(np.mean(np.nan_to_num(values)))
+    return scores
+
+
 def partition_metrics(
-    X: FloatArray, fit: SegmentFit, random_seed: int, silhouette_sample_size: int
+    X: FloatArray,
+    fit: SegmentFit,
+    random_seed: int,
+    silhouette_sample_size: int,
+    silhouette: float | None = None,
 ) -> dict[str, float]:
-    """Inertia, silhouette, Calinski-Harabasz and Davies-Bouldin of a fit (nan if undefined)."""
+    """Inertia, silhouette, Calinski-Harabasz and Davies-Bouldin of a fit (nan if undefined).
+
+    ``silhouette`` is the fit's silhouette when already computed (see
+    :func:`silhouette_scores`, which scores several fits in one pass).
+    """
     d2 = squared_distances(X, fit.centroids)
     inertia = float(d2[np.arange(len(X)), fit.labels].sum())
     n_labels = len(np.unique(fit.labels))
@@ -41,20 +93,9 @@ def partition_metrics(
     }
     if not 2 <= n_labels <= len(X) - 1:
         return metrics
-    # A ValueError means the silhouette sample drew a single segment: left undefined.
-    with (
-        contextlib.suppress(ValueError),
-        threadpool_limits(limits=COMPUTE_THREADS),
-        sklearn.config_context(working_memory=SILHOUETTE_WORKING_MEMORY_MB),
-    ):
-        metrics["silhouette"] = float(
-            silhouette_score(
-                X,
-                fit.labels,
-                sample_size=min(len(X), silhouette_sample_size),
-                random_state=random_seed,
-            )
-        )
+    if silhouette is None:
+        silhouette = silhouette_scores(X, {0: fit.labels}, random_seed, silhouette_sample_size)[0]
+    metrics["silhouette"] = silhouette
     metrics["calinski_harabasz"] = float(calinski_harabasz_score(X, fit.labels))
     metrics["davies_bouldin"] = float(davies_bouldin_score(X, fit.labels))
     return metrics

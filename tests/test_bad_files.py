@@ -136,8 +136,8 @@ def test_extra_column_is_kept_in_the_raw_record_and_ignored(tmp_path: Path) -> N
     assert run.ok, run.output[-3000:]
     [(count, regions)] = query(
         run.build_db,
-        "select count(*), count(*) filter (where json_extract_string(raw_record, '$.Region') = "
-        "'north') from stg_customer_bases__customers where customer_base = 'shop'",
+        "select count(*), count(*) filter (where raw_record.shop.Region = 'north') "
+        "from stg_customer_bases__customers where customer_base = 'shop'",
     )
     assert count == regions == len(rows)
 

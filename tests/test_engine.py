@@ -684,3 +684,37 @@ def test_a_persona_that_does_not_hold_gives_way_to_a_built_name(
     built = [n for n in names if n not in catalog.names]
     assert len(built) >= 3 and all("·" in n or n[0].isupper() for n in built)
     assert not any(n.startswith("Mixed Segment") for n in names)
+
+
+def test_silhouette_scores_equal_sklearns_to_the_last_bit() -> None:
+    """The shared-distance pass gives exactly scikit-learn's silhouette_score for every k,
+    nan where the sample holds a single segment."""
+    import sklearn
+    from sklearn.metrics import silhouette_score
+
+    from segmentation.metrics import SILHOUETTE_WORKING_MEMORY_MB, silhouette_scores
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(3_000, 3))
+    labels = {k: rng.integers(0, k, len(X)) for k in (2, 3, 6)}
+    labels[1] = np.zeros(len(X), dtype=np.int64)
+
+    shared = silhouette_scores(X, labels, 42, 1_000)
+
+    with sklearn.config_context(working_memory=SILHOUETTE_WORKING_MEMORY_MB):
+        for k in (2, 3, 6):
+            assert shared[k] == silhouette_score(X, labels[k], sample_size=1_000, random_state=42)
+    assert np.isnan(shared[1])
+
+
+def test_parallel_fits_equal_sequential_fits() -> None:
+    """Fitting the k values side by side gives the same centroids, bit for bit."""
+    from segmentation.fitting import fit_segments, map_in_parallel
+
+    X = np.random.default_rng(3).normal(size=(2_000, 3))
+    ks = [2, 3, 4, 5]
+    parallel = map_in_parallel(lambda k: fit_segments(X, k, 42, 4), ks, workers=2)
+    sequential = [fit_segments(X, k, 42, 4) for k in ks]
+    for ours, alone in zip(parallel, sequential, strict=True):
+        assert np.array_equal(ours.centroids, alone.centroids)
+        assert np.array_equal(ours.labels, alone.labels)

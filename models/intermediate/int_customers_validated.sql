@@ -122,7 +122,7 @@ final as (
         failed_rules,
         -- The raw values are kept where they are needed, on rejected rows; a valid row's
         -- are its parsed columns (and the staging model has them all).
-        case when failed_rules != '' then raw_record end as raw_record,
+        if(failed_rules != '', {{ raw_record_json('customers') }}, null) as raw_record,
         age,
         annual_income_usd,
         spending_score,

@@ -63,7 +63,7 @@ final as (
         customer_id,
         loyalty_tier,
         failed_rules,
-        raw_record,
+        {{ raw_record_json('loyalty_members') }} as raw_record,
         failed_rules = '' as is_valid,
         joined_date
     from checked

@@ -92,7 +92,7 @@ final as (
         product_category,
         channel,
         failed_rules,
-        raw_record,
+        {{ raw_record_json('orders') }} as raw_record,
         line_number,
         amount_usd,
         failed_rules = '' as is_valid,
