@@ -86,7 +86,7 @@ def base_charts(data: ReportData, base: str) -> list[Chart]:
     shown = sample_note(sampled, total)
     pair_shown = sample_note(min(sampled, PAIR_SAMPLE_PER_BASE), total)
     measures = summary.loc[summary["customer_base"] == base, "value_measure"].dropna().unique()
-    measure = f" ({', '.join(str(m) for m in measures)})" if len(measures) else ""
+    measure = f", here {', '.join(str(m) for m in measures)}" if len(measures) else ""
     charts = [
         Chart(
             f"{anchor}-budget",
