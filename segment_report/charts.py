@@ -1,7 +1,9 @@
 """The charts of the page, in page order, each with its title and the sentence under it.
 
-A base gets the customer charts; the elbow and silhouette chart when segment_diagnostics has
-rows for it; the category chart when it has an order history (rows in segment_category_mix).
+A base gets the budget chart beside its cards; the income x spending and 3D charts; the
+category chart when it has an order history (rows in segment_category_mix); and, folded under
+"More charts", the spending boxes, the pair plot and the elbow and silhouette chart (when
+segment_diagnostics has rows for it).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from segment_report.data import PAIR_SAMPLE_PER_BASE, ReportData
+from segment_report.figures.allocation import budget_share_figure
 from segment_report.figures.behaviour import category_mix_figure
 from segment_report.figures.diagnostics import diagnostics_figure
 from segment_report.figures.profiles import (
@@ -37,6 +40,9 @@ class Chart:
     fallback: go.Figure | None = None
     fallback_caption: str = ""
     wide: bool = False
+    #: Where the page shows it: "budget" beside the cards, "profile" under "How the segments
+    #: differ", "more" folded under "More charts".
+    group: str = "profile"
 
     @property
     def spec(self) -> str:
@@ -58,67 +64,94 @@ def _figure_json(figure: go.Figure) -> str:
     return figure.to_json(validate=False, pretty=False)
 
 
+def sample_note(shown: int, total: int) -> str:
+    """Which customers a chart draws: all of them, or a fixed sample of how many."""
+    if shown >= total:
+        return f"All {total:,} customers are shown."
+    return (
+        f"Shows a fixed sample of {shown:,} of the {total:,} customers (the same ones on "
+        "every run)."
+    )
+
+
+SEGMENT_MEANS = "each segment's mean over all its customers"
+
+
 def base_charts(data: ReportData, base: str) -> list[Chart]:
     """The charts of one customer base, in page order."""
     summary, sample = data.summary, data.sample
     anchor = base_anchor(base)
     sampled = int((sample["customer_base"] == base).sum())
     total = int(summary.loc[summary["customer_base"] == base, "customer_count"].sum())
-    sample_note = (
-        f"All {total:,} customers are shown."
-        if sampled >= total
-        else f"Shows a fixed sample of {sampled:,} of the {total:,} customers."
-    )
-    pair_note = (
-        sample_note
-        if sampled <= PAIR_SAMPLE_PER_BASE
-        else f"Shows the first {PAIR_SAMPLE_PER_BASE:,} customers of that fixed sample."
-    )
-    scatter, from_model = income_spending_figure(sample, summary, data.centroids, base)
-    centre_text = (
-        "the model's centroid of each segment"
-        if from_model
-        else "each segment's mean (income and spending are not clustering features here)"
-    )
+    shown = sample_note(sampled, total)
+    pair_shown = sample_note(min(sampled, PAIR_SAMPLE_PER_BASE), total)
+    measures = summary.loc[summary["customer_base"] == base, "value_measure"].dropna().unique()
+    measure = f", here {', '.join(str(m) for m in measures)}" if len(measures) else ""
     charts = [
+        Chart(
+            f"{anchor}-budget",
+            "Recommended budget share against customer share",
+            "Grey: each segment's share of the base's customers; colour: its recommended share "
+            "of the marketing budget, half the customer share plus half the value share (the "
+            f"customer share weighted by the value index{measure}). A coloured bar longer than "
+            "the grey one means the segment is worth more per customer than the base average.",
+            budget_share_figure(summary, base),
+            group="budget",
+        ),
         Chart(
             f"{anchor}-scatter",
             "Annual income vs. spending score",
             "Each dot is a customer, coloured by persona; the outlined diamonds mark "
-            f"{centre_text}. Clusters far apart mean clearly different customers. {sample_note}",
-            scatter,
+            f"{SEGMENT_MEANS}. Clusters far apart mean clearly different customers. {shown}",
+            income_spending_figure(sample, summary, base),
         ),
         Chart(
             f"{anchor}-3d",
             "Age, income and spending together",
             "Drag to rotate, scroll to zoom: the same customers in three dimensions, so age "
-            f"differences between personas become visible. Diamonds are segment means. "
-            f"{sample_note}",
+            f"differences between personas become visible; the diamonds mark {SEGMENT_MEANS}. "
+            f"{shown}",
             segment_3d_figure(sample, summary, base),
             fallback=projection_figure(sample, summary, base),
             fallback_caption=(
                 "A fixed 3D view, shown because this browser has no WebGL for the rotating "
                 "chart: age along the front edge, income along the right edge, spending up; "
-                f"diamonds are segment means. {sample_note}"
+                f"the diamonds mark {SEGMENT_MEANS}. {shown}"
             ),
         ),
+    ]
+    if data.has_orders(base):
+        charts.append(
+            Chart(
+                f"{anchor}-categories",
+                "What each segment buys: revenue by product category",
+                "Each bar is one segment's revenue split by product category (100% per bar); "
+                "hover for the dollar amounts. Different splits point to different product "
+                "offers per segment.",
+                category_mix_figure(data.category_mix, base),
+                wide=True,
+            )
+        )
+    charts += [
         Chart(
             f"{anchor}-boxes",
             "Spending score by gender and by segment",
             "Each box spans the middle half of the customers; the solid line is the median, "
             "the dashed line the mean, the whiskers the usual range. When the two gender boxes "
-            f"sit at the same height, gender makes little difference to spending. {sample_note}",
+            f"sit at the same height, gender makes little difference to spending. {shown}",
             spending_box_figure(sample, summary, base),
             wide=True,
+            group="more",
         ),
         Chart(
             f"{anchor}-pairs",
             "Every pair of features",
             "Each small chart plots one feature against another; the diagonal shows how each "
             "feature is distributed, stacked by persona. Where colours stay apart, that pair "
-            f"of features separates the segments. {pair_note}",
+            f"of features separates the segments. {pair_shown}",
             pair_plot_figure(sample, summary, base),
             wide=True,
+            group="more",
         ),
     ]
     if (data.diagnostics["customer_base"] == base).any():
@@ -132,18 +165,7 @@ def base_charts(data: ReportData, base: str) -> list[Chart]:
                 "segments are. The star marks the k used for this report.",
                 diagnostics_figure(data.diagnostics, base),
                 wide=True,
-            )
-        )
-    if data.has_orders(base):
-        charts.append(
-            Chart(
-                f"{anchor}-categories",
-                "What each segment buys: revenue by product category",
-                "Each bar is one segment's revenue split by product category (100% per bar); "
-                "hover for the dollar amounts. Different splits point to different product "
-                "offers per segment.",
-                category_mix_figure(data.category_mix, base),
-                wide=True,
+                group="more",
             )
         )
     return charts

@@ -18,6 +18,7 @@ import pandas as pd
 
 REQUIRED_MARTS = (
     "segment_summary",
+    "segment_profiles",
     "customer_segments",
     "segment_centroids",
     "segment_diagnostics",
@@ -27,10 +28,26 @@ REQUIRED_MARTS = (
 )
 OPTIONAL_MARTS = ("segmentation_runs",)
 
-# Customers read per base for the scatter, 3D and box charts; the pair plot uses the first
-# PAIR_SAMPLE_PER_BASE of them (same hash order), which keeps the SVG light.
+# Customers read per base for the scatter, 3D and box charts; the pair plot draws the first
+# PAIR_SAMPLE_PER_BASE of them (same hash order) six times over, so it keeps fewer: its
+# points show where segments overlap, which 600 customers show as well as 1,500.
 SAMPLE_PER_BASE = 5000
-PAIR_SAMPLE_PER_BASE = 1500
+PAIR_SAMPLE_PER_BASE = 600
+
+# The segment_profiles columns the cards read.
+PROFILE_COLUMNS = (
+    "customer_base",
+    "segment_id",
+    "attribute_name",
+    "attribute_kind",
+    "attribute_value",
+    "value_share",
+    "base_value_share",
+    "lift",
+    "mean_value",
+    "base_mean_value",
+    "standardised_mean",
+)
 
 # The customer features every base has in customer_segments, drawn in the customer charts.
 FEATURES = ("age", "annual_income_usd", "spending_score")
@@ -41,6 +58,7 @@ class ReportData:
     """Everything the report shows, already bounded in size."""
 
     summary: pd.DataFrame
+    profiles: pd.DataFrame
     sample: pd.DataFrame
     centroids: pd.DataFrame
     diagnostics: pd.DataFrame
@@ -131,6 +149,20 @@ def sample_customers(
     return pd.concat(frames, ignore_index=True)
 
 
+def segment_features(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The segment_profiles rows of the features each base was segmented on: numeric ones
+    with the segment's and the base's means, categorical ones with each top value's share in
+    the segment and in the base and its lift."""
+    return connection.execute(
+        f"""
+        select {", ".join(PROFILE_COLUMNS)}
+        from segment_profiles
+        where is_segment_feature
+        order by customer_base, segment_id, attribute_name, value_rank nulls first
+        """
+    ).df()
+
+
 def rejections_by_rule(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Rejected rows per source and rule; a row failing two rules counts once for each."""
     return connection.execute(
@@ -193,6 +225,7 @@ def load_report_data(
     bases = sorted(summary["customer_base"].unique().tolist())
     return ReportData(
         summary=summary,
+        profiles=segment_features(connection),
         sample=sample_customers(connection, bases, per_base),
         centroids=connection.execute(
             "select * from segment_centroids order by customer_base, segment_id, feature_position"

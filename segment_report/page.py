@@ -26,7 +26,7 @@ from segment_report.formatting import (
     text,
     timestamp_text,
 )
-from segment_report.personas import persona_colour_map
+from segment_report.personas import assign_page_colours, persona_colour_map
 from segment_report.templating import render_page, static_text
 from segment_report.theme import FONT_STACK, PLOTLY_CONFIG
 
@@ -96,16 +96,17 @@ def base_intro(
     """Customers, segments, features and how k was chosen (the row of segment_diagnostics
     where is_chosen_k)."""
     rows = summary[summary["customer_base"] == base]
-    features = (
-        centroids[centroids["customer_base"] == base]
-        .sort_values("feature_position")["feature_name"]
-        .drop_duplicates()
-        .tolist()
-    )
+    own = centroids[centroids["customer_base"] == base].sort_values("feature_position")
+    kinds = own["feature_kind"] if "feature_kind" in own else pd.Series("numeric", index=own.index)
+    features = dict.fromkeys(zip(own["feature_name"], kinds, strict=True))
     intro = BaseIntro(
         customers=fmt_int(rows["customer_count"].sum()),
         segments=len(rows),
-        features=", ".join(FEATURE_SHORT.get(f, f.replace("_", " ")) for f in features),
+        features=", ".join(
+            FEATURE_SHORT.get(name, name.replace("_", " "))
+            + (" (categorical)" if kind == "categorical" else "")
+            for name, kind in features
+        ),
     )
     chosen = diagnostics[
         (diagnostics["customer_base"] == base) & diagnostics["is_chosen_k"].astype(bool)
@@ -142,13 +143,14 @@ def base_section(data: ReportData, base: str) -> BaseSection:
         anchor=base_anchor(base),
         title=base_title(base),
         intro=base_intro(data.summary, data.centroids, data.diagnostics, base),
-        cards=segment_cards(data.summary, base, has_orders=data.has_orders(base)),
+        cards=segment_cards(data.summary, data.profiles, base, has_orders=data.has_orders(base)),
         charts=base_charts(data, base),
     )
 
 
 def render_report(data: ReportData, plotly_js: str, generated_at: datetime) -> tuple[str, int]:
     """The whole page and the number of charts it draws."""
+    assign_page_colours(data.summary["persona_name"])
     bases = [base_section(data, base) for base in data.bases]
     quality = quality_charts(data)
     chart_count = sum(len(section.charts) for section in bases) + len(quality)

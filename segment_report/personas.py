@@ -1,16 +1,18 @@
 """One colour and one order for every persona, the same in every chart and card.
 
-Persona names come from the data (``segment_summary.persona_name``); their order and colours
-come from the persona catalog seed (``seeds/persona_catalog.csv``, ordered by ``persona_id``):
-the catalog's n-th persona takes the n-th colour of ``PERSONA_PALETTE``. Names the catalog does
-not hold ('Mixed Segment N' when k exceeds the catalog, or a renamed persona) still get a fixed
-colour, so a persona keeps its colour whichever others are present.
+Persona names come from the data (``segment_summary.persona_name``): a catalog persona, or a
+name built from the segment's profile. Catalog personas take their order and colour from the
+persona catalog seed (``seeds/persona_catalog.csv``, ordered by ``persona_id``): the catalog's
+n-th persona takes the n-th colour of ``PERSONA_PALETTE``, whichever others are present.
+Names built from the data follow in alphabetical order; :func:`assign_page_colours` gives the
+names of one page distinct colours (the fallback colours, then catalog colours no persona of
+the page uses), so two segments never share a colour on a page of up to 15 names. Without it,
+such a name gets a fallback colour picked by its checksum.
 """
 
 from __future__ import annotations
 
 import csv
-import re
 import zlib
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -28,7 +30,7 @@ PERSONA_PALETTE = (
     "#59A14F",
     "#F28E2B",
 )
-# 'Mixed Segment N' takes colour N (cycling); any other name a colour picked by its checksum.
+# Colours of names built from the data.
 FALLBACK_COLOURS = (
     "#6B7280",
     "#D4A517",
@@ -39,7 +41,8 @@ FALLBACK_COLOURS = (
     "#BCBD22",
     "#AD494A",
 )
-MIXED_SEGMENT = re.compile(r"^Mixed Segment (\d+)$")
+# Colours of the names of the page being drawn (set by assign_page_colours).
+_page_colours: dict[str, str] = {}
 
 
 def read_catalog(path: Path) -> tuple[str, ...]:
@@ -70,31 +73,50 @@ def _catalog(catalog: Sequence[str] | None) -> Sequence[str]:
 
 
 def persona_colour(persona_name: str, catalog: Sequence[str] | None = None) -> str:
-    """The fixed colour of a persona: its catalog position's colour, 'Mixed Segment N' fallback
-    colour N, or a fallback colour picked by checksum."""
+    """The colour of a persona: its catalog position's colour; for a name built from the data,
+    its colour on the current page (:func:`assign_page_colours`), else one picked by checksum."""
     names = _catalog(catalog)
     if persona_name in names:
         position = list(names).index(persona_name)
         if position < len(PERSONA_PALETTE):
             return PERSONA_PALETTE[position]
-    mixed = MIXED_SEGMENT.match(persona_name)
-    if mixed:
-        return FALLBACK_COLOURS[(int(mixed.group(1)) - 1) % len(FALLBACK_COLOURS)]
+    if catalog is None and persona_name in _page_colours:
+        return _page_colours[persona_name]
     return FALLBACK_COLOURS[zlib.crc32(persona_name.encode()) % len(FALLBACK_COLOURS)]
 
 
+def page_colours(
+    persona_names: Iterable[str], catalog: Sequence[str] | None = None
+) -> dict[str, str]:
+    """Distinct colours for the names of one page: catalog personas keep theirs; the other
+    names, alphabetically, take the fallback colours, then the catalog colours unused on the
+    page (cycling only beyond that)."""
+    names = set(persona_names)
+    catalog_names = list(_catalog(catalog))
+    colours = {name: persona_colour(name, catalog_names) for name in names if name in catalog_names}
+    used = set(colours.values())
+    free = [c for c in (*FALLBACK_COLOURS, *PERSONA_PALETTE) if c not in used]
+    others = sorted(name for name in names if name not in colours)
+    for index, name in enumerate(others):
+        colours[name] = free[index % len(free)] if free else FALLBACK_COLOURS[0]
+    return colours
+
+
+def assign_page_colours(persona_names: Iterable[str]) -> None:
+    """Use :func:`page_colours` of these names wherever the page is drawn."""
+    _page_colours.clear()
+    _page_colours.update(page_colours(persona_names))
+
+
 def persona_order(persona_names: Iterable[str], catalog: Sequence[str] | None = None) -> list[str]:
-    """Distinct persona names in a stable order: catalog order, then mixed segments by N,
-    then any other name alphabetically."""
+    """Distinct persona names in a stable order: catalog order, then names built from the
+    data alphabetically."""
     names = list(_catalog(catalog))
 
     def key(name: str) -> tuple[int, int, str]:
         if name in names:
             return (0, names.index(name), name)
-        mixed = MIXED_SEGMENT.match(name)
-        if mixed:
-            return (1, int(mixed.group(1)), name)
-        return (2, 0, name)
+        return (1, 0, name)
 
     return sorted(set(persona_names), key=key)
 

@@ -23,20 +23,28 @@ import pytest
 
 from segment_report import screenshot as chromium
 from segment_report.build import build_report
-from segment_report.cards import segment_cards_html
+from segment_report.cards import (
+    CATALOG_PERSONA,
+    NAMED_FROM_PROFILE,
+    NO_DISTINCTIVE_VALUE,
+    segment_cards,
+    segment_cards_html,
+)
 from segment_report.charts import base_charts
 from segment_report.data import (
+    PAIR_SAMPLE_PER_BASE,
     connect_marts,
     load_report_data,
     rejections_by_rule,
     sample_customers,
 )
-from segment_report.figures.profiles import segment_centres
+from segment_report.figures.profiles import income_spending_figure, segment_3d_figure
 from segment_report.formatting import base_anchor, base_title
 from segment_report.personas import (
     FALLBACK_COLOURS,
     PERSONA_PALETTE,
     catalog_personas,
+    page_colours,
     persona_colour,
     persona_colour_map,
     persona_order,
@@ -48,6 +56,7 @@ SCRIPT = PROJECT_DIR / "scripts" / "build_report.py"
 CATALOG = PROJECT_DIR / "seeds" / "persona_catalog.csv"
 MARTS = (
     "segment_summary",
+    "segment_profiles",
     "customer_segments",
     "segment_centroids",
     "segment_diagnostics",
@@ -149,11 +158,11 @@ def test_another_catalog_gives_its_personas_order_and_colours(tmp_path: Path) ->
     )
     catalog = read_catalog(catalog_file)
     assert catalog == ("Night Owls", "Early Birds", "Weekend Browsers")
-    present = ["Weekend Browsers", "Mixed Segment 1", "Night Owls", "Practical Buyers"]
+    present = ["Weekend Browsers", "Older · lapsed", "Night Owls", "Practical Buyers"]
     assert persona_order(present, catalog) == [
         "Night Owls",
         "Weekend Browsers",
-        "Mixed Segment 1",
+        "Older · lapsed",
         "Practical Buyers",
     ]
     colours = persona_colour_map(present, catalog)
@@ -170,18 +179,27 @@ def test_colour_map_gives_one_stable_colour_per_persona() -> None:
     assert len(set(colours.values())) == len(catalog), "two personas share a colour"
     assert all(HEX_COLOUR.match(colour) for colour in colours.values())
     # Independent of order, duplicates and of which other personas are present.
-    shuffled = [*reversed(catalog), catalog[0], "Mixed Segment 2"]
+    shuffled = [*reversed(catalog), catalog[0], "Older · lapsed"]
     again = persona_colour_map(shuffled)
     assert {name: again[name] for name in catalog} == colours
     assert persona_colour_map(catalog[2:4]) == {name: colours[name] for name in catalog[2:4]}
-    # Fallback names: deterministic, and never a catalog colour.
-    mixed = [f"Mixed Segment {n}" for n in range(1, len(FALLBACK_COLOURS) + 1)]
-    fallback = persona_colour_map(mixed)
-    assert len(set(fallback.values())) == len(mixed)
-    assert not set(fallback.values()) & set(colours.values())
-    assert persona_colour("Mixed Segment 3") == persona_colour("Mixed Segment 3")
-    assert persona_colour("Night Owls") == persona_colour("Night Owls")
+    # Names built from the data: deterministic, and never a catalog colour.
+    assert persona_colour("Older · lapsed") == persona_colour("Older · lapsed")
+    assert persona_colour("Older · lapsed") in FALLBACK_COLOURS
     assert persona_order(shuffled)[: len(catalog)] == catalog
+
+
+def test_names_of_one_page_never_share_a_colour() -> None:
+    catalog = list(catalog_personas())
+    built = [f"Trait {n} · older" for n in range(len(FALLBACK_COLOURS) + 3)]
+    names = [catalog[0], catalog[3], *built]
+    colours = page_colours(names)
+    # Catalog personas keep their own colour; the rest differ from them and from each other
+    # (a checksum alone gives 8 names 8 colours only by luck).
+    assert colours[catalog[0]] == PERSONA_PALETTE[0]
+    assert colours[catalog[3]] == PERSONA_PALETTE[3]
+    assert len(set(colours.values())) == len(names)
+    assert page_colours(list(reversed(names))) == colours
 
 
 def test_every_chart_gives_a_persona_its_own_colour(built_warehouse: Path) -> None:
@@ -205,54 +223,131 @@ def test_every_chart_gives_a_persona_its_own_colour(built_warehouse: Path) -> No
 # --------------------------------------------------------------------------------------------
 
 
-def test_every_persona_of_the_summary_gets_a_card(
-    summary: pd.DataFrame, built_warehouse: Path
+@pytest.fixture(scope="module")
+def report_data(built_warehouse: Path):
+    """The project's marts as the report reads them, with a small customer sample."""
+    with connect_marts(database=built_warehouse) as connection:
+        return load_report_data(connection, "test", per_base=300)
+
+
+def test_every_segment_card_shows_its_name_kind_features_and_four_recommendations(
+    report_data,
 ) -> None:
-    with duckdb.connect(str(built_warehouse), read_only=True) as connection:
-        with_orders = {
-            base
-            for (base,) in connection.execute(
-                "select distinct customer_base from segment_category_mix"
-            ).fetchall()
-        }
+    summary, profiles = report_data.summary, report_data.profiles
+    assert len(profiles), "segment_profiles has no segmented-on feature"
     for base, rows in summary.groupby("customer_base"):
-        cards = segment_cards_html(summary, str(base), has_orders=str(base) in with_orders)
-        assert cards.count('class="card"') == len(rows)
+        base = str(base)
+        cards = {
+            card.segment_key: card
+            for card in segment_cards(
+                summary, profiles, base, has_orders=report_data.has_orders(base)
+            )
+        }
+        html_cards = segment_cards_html(
+            summary, profiles, base, has_orders=report_data.has_orders(base)
+        )
+        assert html_cards.count('class="card"') == len(rows)
+        features = profiles[profiles["customer_base"] == base]["attribute_name"].unique()
         for segment in rows.itertuples(index=False):
-            assert f'data-segment-key="{segment.segment_key}"' in cards
-            assert f'data-persona="{segment.persona_name}"' in cards
-            if not pd.isna(segment.marketing_channel):
-                assert str(segment.marketing_channel) in cards
+            card = cards[segment.segment_key]
+            assert card.persona == segment.persona_name
+            assert f'data-persona="{segment.persona_name}"' in html_cards
+            # The name's kind, from is_catalog_persona.
+            kind = CATALOG_PERSONA if segment.is_catalog_persona else NAMED_FROM_PROFILE
+            assert card.name_kind == kind
+            assert segment.persona_description and card.description == (segment.persona_description)
+            # All four recommendations, the last with value index, measure and budget share.
+            texts = {item.kind: item for item in card.recommendations}
+            assert [item.kind for item in card.recommendations] == [
+                "marketing_channel",
+                "product_strategy",
+                "engagement_action",
+                "resource_allocation",
+            ]
+            for column in texts:
+                assert texts[column].text == getattr(segment, column)
+            detail = texts["resource_allocation"].detail
+            assert f"Budget share {segment.recommended_budget_share:.1%}" in detail
+            assert f"customer share of {segment.customer_share:.1%}" in detail
+            assert f"value index {segment.value_index:.2f} ({segment.value_measure})" in detail
+            # Every feature the base was segmented on, beside the base average.
+            assert len(card.features) == len(features)
+            own = profiles[
+                (profiles["customer_base"] == base)
+                & (profiles["segment_id"] == segment.segment_id)
+                & (profiles["attribute_kind"] == "numeric")
+            ]
+            for row, profile in zip(card.features, own.itertuples(index=False), strict=False):
+                assert row.average and row.value
+                assert row.distinctive == (abs(profile.standardised_mean) >= 0.5)
+    assert "No recommendation" not in html_cards
 
 
-def test_a_persona_outside_the_catalog_still_gets_a_card() -> None:
+def test_a_segment_card_shows_numeric_and_categorical_features_in_their_units() -> None:
     summary = pd.DataFrame(
         {
-            "customer_base": ["mall", "mall"],
+            "customer_base": ["campaign"] * 2,
             "segment_id": [1, 2],
-            "segment_key": ["mall-1", "mall-2"],
-            "persona_name": ["Luxury Shoppers", "Mixed Segment 2"],
-            "persona_description": ["Rich.", None],
-            "marketing_channel": ["Social media.", None],
-            "product_strategy": ["Premium lines.", None],
-            "engagement_action": ["Top tier.", None],
-            "customer_count": [30, 10],
-            "customer_share": [0.75, 0.25],
-            "mean_age": [30.0, 50.0],
-            "mean_annual_income_usd": [90000.0, 40000.0],
-            "mean_spending_score": [80.0, 30.0],
-            "female_share": [0.5, 0.4],
-            "male_share": [0.5, 0.6],
-            "loyalty_rate": [None, None],
-            "top_product_category": [None, None],
-            "outlier_count": [1, 0],
+            "segment_key": ["campaign-1", "campaign-2"],
+            "persona_name": ["PhD · high income", "Average customers"],
+            "is_catalog_persona": [False, False],
+            "persona_description": ["Richer, more of them hold a PhD.", "Like the base."],
+            "marketing_channel": ["Email.", "Social media."],
+            "product_strategy": ["Premium lines.", "Starter bundles."],
+            "engagement_action": ["Top tier.", "Seasonal offers."],
+            "resource_allocation": ["Invest: 60.0%.", "Economise: 40.0%."],
+            "value_measure": ["customer share", "customer share"],
+            "value_index": [1.0, 1.0],
+            "recommended_budget_share": [0.6, 0.4],
+            "customer_count": [60, 40],
+            "customer_share": [0.6, 0.4],
+            "outlier_count": [0, 0],
         }
     )
-    cards = segment_cards_html(summary, "mall", has_orders=False)
-    assert cards.count('class="card"') == 2
-    assert "Mixed Segment 2" in cards and "No recommendation" in cards
-    assert "not recorded for this base" in cards
-    assert persona_colour("Mixed Segment 2") in cards
+    profiles = pd.DataFrame(
+        [
+            # (segment, attribute, kind, value, share, base share, lift, mean, base mean, z)
+            (1, "annual_income_usd", "numeric", None, None, None, None, 90000.0, 60000.0, 1.2),
+            (1, "education", "categorical", "PhD", 0.62, 0.30, 2.07, None, None, None),
+            (1, "education", "categorical", "Graduate", 0.38, 0.50, 0.76, None, None, None),
+            (2, "annual_income_usd", "numeric", None, None, None, None, 55000.0, 60000.0, -0.2),
+            # Graduate is common in every segment: never distinctive, however large its share.
+            (2, "education", "categorical", "Graduate", 0.55, 0.50, 1.1, None, None, None),
+            # PhD has a high lift but too few hold it.
+            (2, "education", "categorical", "Basic", 0.30, 0.10, 3.0, None, None, None),
+        ],
+        columns=[
+            "segment_id",
+            "attribute_name",
+            "attribute_kind",
+            "attribute_value",
+            "value_share",
+            "base_value_share",
+            "lift",
+            "mean_value",
+            "base_mean_value",
+            "standardised_mean",
+        ],
+    ).assign(customer_base="campaign")
+    cards = {
+        c.segment_key: c for c in segment_cards(summary, profiles, "campaign", has_orders=False)
+    }
+    rich = {row.label: row for row in cards["campaign-1"].features}
+    assert list(rich) == ["Annual income", "Education"]
+    assert (rich["Annual income"].value, rich["Annual income"].average) == ("$90,000", "$60,000")
+    assert rich["Annual income"].difference == "▲ 1.2 sd" and rich["Annual income"].distinctive
+    assert rich["Education"].value == "PhD 62%" and rich["Education"].average == "30%"
+    assert rich["Education"].distinctive and rich["Education"].difference == "lift 2.1"
+    plain = {row.label: row for row in cards["campaign-2"].features}
+    assert not plain["Annual income"].distinctive
+    assert not plain["Education"].distinctive
+    assert plain["Education"].value == "Graduate 55%"
+    assert NO_DISTINCTIVE_VALUE in plain["Education"].difference
+    html_cards = segment_cards_html(summary, profiles, "campaign", has_orders=False)
+    assert html_cards.count(f'data-name-kind="{NAMED_FROM_PROFILE}"') == 2
+    assert html_cards.count("data-recommendation=") == 8
+    assert html_cards.count('class="feature categorical distinctive"') == 1
+    assert "not recorded for this base" in html_cards
 
 
 def test_order_facts_follow_the_base_s_order_history_not_its_name() -> None:
@@ -264,9 +359,6 @@ def test_order_facts_follow_the_base_s_order_history_not_its_name() -> None:
             "persona_name": ["Luxury Shoppers"],
             "customer_count": [40],
             "customer_share": [1.0],
-            "mean_age": [30.0],
-            "mean_annual_income_usd": [90000.0],
-            "mean_spending_score": [80.0],
             "loyalty_rate": [0.25],
             "top_product_category": ["Beauty"],
             "top_product_category_share": [0.4],
@@ -275,11 +367,12 @@ def test_order_facts_follow_the_base_s_order_history_not_its_name() -> None:
             "outlier_count": [0],
         }
     )
-    with_orders = segment_cards_html(summary, "web_store", has_orders=True)
+    profiles = pd.DataFrame(columns=["customer_base", "segment_id", "attribute_name"])
+    with_orders = segment_cards_html(summary, profiles, "web_store", has_orders=True)
     assert "not recorded for this base" not in with_orders
     assert "Loyalty members" in with_orders and "Beauty" in with_orders
     assert "$1,200" in with_orders
-    without = segment_cards_html(summary, "web_store", has_orders=False)
+    without = segment_cards_html(summary, profiles, "web_store", has_orders=False)
     assert "not recorded for this base" in without
     assert "Loyalty members" not in without and "Beauty" not in without
 
@@ -293,34 +386,88 @@ def test_base_titles_and_anchors_come_from_the_base_name() -> None:
     assert base_anchor("EU wholesale (B2B)") == "EU-wholesale-B2B-"
 
 
-def test_centres_are_centroids_or_else_segment_means() -> None:
+def test_diamonds_are_segment_means_in_the_2d_and_3d_charts() -> None:
     summary = pd.DataFrame(
         {
             "customer_base": ["shop", "shop"],
             "segment_key": ["shop-1", "shop-2"],
             "persona_name": ["Luxury Shoppers", "Budget-Conscious"],
+            "mean_age": [35.0, 50.0],
             "mean_annual_income_usd": [150000.0, 30000.0],
             "mean_spending_score": [80.0, 20.0],
         }
     )
-    centroids = pd.DataFrame(
-        {
-            "customer_base": ["shop"] * 4,
-            "segment_key": ["shop-1", "shop-1", "shop-2", "shop-2"],
-            "persona_name": ["Luxury Shoppers"] * 2 + ["Budget-Conscious"] * 2,
-            "feature_name": ["annual_income_usd", "spending_score"] * 2,
-            "centroid_raw": [149000.0, 79.0, 31000.0, 21.0],
-        }
+    sample = pd.DataFrame(
+        columns=["customer_base", "persona_name", "age", "annual_income_usd", "spending_score"]
     )
-    features = ["annual_income_usd", "spending_score"]
-    centres, from_model = segment_centres(summary, centroids, "shop", features)
-    assert from_model
-    assert centres.set_index("segment_key").loc["shop-1", "spending_score"] == 79.0
-    # Clustered on other features: the segment means stand in for the centres.
-    others = centroids.assign(feature_name=["age", "family_size"] * 2)
-    centres, from_model = segment_centres(summary, others, "shop", features)
-    assert not from_model
-    assert centres.set_index("segment_key").loc["shop-1", "spending_score"] == 80.0
+    flat = income_spending_figure(sample, summary, "shop")
+    solid = segment_3d_figure(sample, summary, "shop")
+    for figure, axes in ((flat, ("x", "y")), (solid, ("y", "z"))):
+        diamonds = [t for t in figure.data if t.marker.symbol == "diamond"]
+        assert [t.name for t in diamonds] == [
+            "Luxury Shoppers (segment mean)",
+            "Budget-Conscious (segment mean)",
+        ]
+        positions = [
+            (float(getattr(t, axes[0])[0]), float(getattr(t, axes[1])[0])) for t in diamonds
+        ]
+        assert positions == [(150000.0, 80.0), (30000.0, 20.0)]
+
+
+def test_captions_say_what_the_charts_draw(report_data) -> None:
+    for base in report_data.bases:
+        charts = {
+            chart.chart_id.rsplit("-", 1)[1]: chart for chart in base_charts(report_data, base)
+        }
+        total = int(
+            report_data.summary.loc[
+                report_data.summary["customer_base"] == base, "customer_count"
+            ].sum()
+        )
+        shown = min(300, total)
+        note = (
+            f"All {total:,} customers are shown."
+            if shown >= total
+            else f"Shows a fixed sample of {shown:,} of the {total:,} customers"
+        )
+        for key in ("scatter", "3d", "boxes", "pairs"):
+            assert note in charts[key].caption, key
+        assert note in charts["3d"].fallback_caption
+        # The diamonds are called the same, and what they are, in every chart that has them.
+        for caption in (
+            charts["scatter"].caption,
+            charts["3d"].caption,
+            charts["3d"].fallback_caption,
+        ):
+            assert "diamonds mark each segment's mean over all its customers" in caption
+            assert "centroid" not in caption
+        # No caption refers to a sample it has not introduced.
+        for chart in charts.values():
+            assert "that fixed sample" not in chart.caption
+        assert "budget" in charts and charts["budget"].group == "budget"
+        assert {charts[k].group for k in ("boxes", "pairs")} == {"more"}
+
+
+def test_pair_plot_caption_names_its_own_smaller_sample(built_warehouse: Path) -> None:
+    with connect_marts(database=built_warehouse) as connection:
+        data = load_report_data(connection, "test", per_base=PAIR_SAMPLE_PER_BASE + 100)
+    counts = data.summary.groupby("customer_base")["customer_count"].sum()
+    base = str(counts.idxmax())
+    total = int(counts.max())
+    assert total > PAIR_SAMPLE_PER_BASE + 100, "the largest demo base must exceed the sample"
+    charts = {chart.chart_id.rsplit("-", 1)[1]: chart for chart in base_charts(data, base)}
+    assert (
+        f"Shows a fixed sample of {PAIR_SAMPLE_PER_BASE + 100:,} of the {total:,} customers"
+        in charts["scatter"].caption
+    )
+    assert (
+        f"Shows a fixed sample of {PAIR_SAMPLE_PER_BASE:,} of the {total:,} customers"
+        in charts["pairs"].caption
+    )
+    pair_points = sum(
+        len(trace.x) for trace in charts["pairs"].figure.data if trace.type == "histogram"
+    )
+    assert pair_points == PAIR_SAMPLE_PER_BASE * 3  # one histogram per feature
 
 
 def test_sample_is_bounded_and_deterministic(
@@ -415,6 +562,7 @@ def test_report_builds_the_same_from_duckdb_and_parquet(
 OTHER_BASES = (("mall", "kiosk", True), ("shop", "web_store", True), ("shop", "outlet", False))
 BASE_MARTS = (
     "segment_summary",
+    "segment_profiles",
     "customer_segments",
     "segment_centroids",
     "segment_diagnostics",
@@ -612,6 +760,18 @@ def test_report_page_in_chromium(
             )
 
             assert errors == []
+            # Secondary charts are folded: drawn, but out of sight until "More charts" opens,
+            # when they take the full width of their slot.
+            bases = summary["customer_base"].nunique()
+            assert page.locator("details.more-charts").count() == bases
+            assert page.locator("details.more-charts[open]").count() == 0
+            folded = page.eval_on_selector_all(
+                "details.more-charts .js-plotly-plot", "plots => plots.map(p => p.id)"
+            )
+            assert len(folded) >= 2 * bases
+            for summary_line in page.locator("details.more-charts > summary").all():
+                summary_line.click()
+            page.wait_for_timeout(300)
             declared = int(page.get_attribute("body", "data-chart-count") or -1)
             drawn = page.evaluate(DRAWN_CHARTS)
             assert declared == charts == len(drawn)
@@ -619,10 +779,42 @@ def test_report_page_in_chromium(
             for chart in drawn:
                 assert chart["width"] > 0 and chart["height"] > 0, chart
                 assert chart["traces"] > 0 or chart["canvases"] > 0, chart
+            slot_widths = page.eval_on_selector_all(
+                "details.more-charts .js-plotly-plot",
+                "plots => plots.map(p => [p.getBoundingClientRect().width,"
+                " p.querySelector('svg.main-svg').getBoundingClientRect().width])",
+            )
+            for slot, svg in slot_widths:
+                assert abs(slot - svg) < 2, (slot, svg)
+            budget = [chart for chart in drawn if chart["id"].endswith("-budget")]
+            assert len(budget) == bases and all(chart["traces"] == 2 for chart in budget)
+
+            # Every card: its name's kind, the segmented-on features, four recommendations.
+            cards = page.eval_on_selector_all(
+                "article.card",
+                """cards => cards.map(card => ({
+                  kind: card.querySelector('.name-kind').innerText.toLowerCase(),
+                  features: card.querySelectorAll('tr.feature').length,
+                  recommendations: Array.from(card.querySelectorAll('[data-recommendation]'))
+                    .map(item => item.dataset.recommendation),
+                  resources: card.querySelector('[data-recommendation=resource_allocation]')
+                    .innerText,
+                }))""",
+            )
+            assert len(cards) == len(summary)
+            for card in cards:
+                assert card["kind"] in (CATALOG_PERSONA, NAMED_FROM_PROFILE), card
+                assert card["features"] >= 2, card
+                assert card["recommendations"] == [
+                    "marketing_channel",
+                    "product_strategy",
+                    "engagement_action",
+                    "resource_allocation",
+                ], card
+                assert "Budget share" in card["resources"] and "value index" in card["resources"]
 
             has_webgl = page.get_attribute("body", "data-webgl") == "yes"
             fallbacks = page.locator("figure.is-fallback").count()
-            bases = summary["customer_base"].nunique()
             if webgl == "disabled":
                 assert not has_webgl
             assert fallbacks == (0 if has_webgl else bases)

@@ -1,12 +1,12 @@
 """Who the customers of each segment are: charts of the sampled customers, one function each.
 
-Every chart colours customers by persona and marks each segment's centre with a diamond.
+Every chart colours customers by persona; the scatter and 3D charts mark each segment's mean
+over all its customers (segment_summary) with a diamond.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -25,48 +25,13 @@ from segment_report.personas import persona_colour, persona_order
 from segment_report.theme import GRID, INK, NEUTRAL_COLOURS
 
 
-def segment_centres(
-    summary: pd.DataFrame, centroids: pd.DataFrame, base: str, features: Sequence[str]
-) -> tuple[pd.DataFrame, bool]:
-    """Centre of each segment on `features`: the model centroids when all are clustering
-    features of the base, otherwise the segment means of segment_summary.
-
-    Returns the centres (persona_name, segment_key, one column per feature) and whether they
-    are model centroids.
-    """
-    base_centroids = centroids[centroids["customer_base"] == base]
-    clustering = set(base_centroids["feature_name"])
-    if set(features) <= clustering and not base_centroids.empty:
-        wide = base_centroids.pivot_table(
-            index=["segment_key", "persona_name"],
-            columns="feature_name",
-            values="centroid_raw",
-            aggfunc="first",
-        ).reset_index()
-        return wide[["segment_key", "persona_name", *features]], True
-    rows = summary[summary["customer_base"] == base]
-    means = pd.DataFrame(
-        {
-            "segment_key": rows["segment_key"].to_numpy(),
-            "persona_name": rows["persona_name"].to_numpy(),
-        }
-    )
-    for feature in features:
-        means[feature] = rows[f"mean_{feature}"].to_numpy()
-    return means, False
-
-
-def income_spending_figure(
-    sample: pd.DataFrame, summary: pd.DataFrame, centroids: pd.DataFrame, base: str
-) -> tuple[go.Figure, bool]:
+def income_spending_figure(sample: pd.DataFrame, summary: pd.DataFrame, base: str) -> go.Figure:
     """Income x spending scatter of the sampled customers, coloured by persona, with each
-    segment's centre as a large diamond. Returns the figure and whether the centres are model
-    centroids (else segment means)."""
+    segment's mean over all its customers (segment_summary) as a large diamond, as in the 3D
+    chart."""
     rows = sample[sample["customer_base"] == base]
-    personas = persona_order(summary.loc[summary["customer_base"] == base, "persona_name"])
-    centres, from_model = segment_centres(
-        summary, centroids, base, ["annual_income_usd", "spending_score"]
-    )
+    base_rows = summary[summary["customer_base"] == base]
+    personas = persona_order(base_rows["persona_name"])
     figure = go.Figure()
     for persona in personas:
         points = rows[rows["persona_name"] == persona]
@@ -84,14 +49,13 @@ def income_spending_figure(
                 ),
             )
         )
-    centre_kind = "centroid" if from_model else "segment mean"
-    for centre in centres.itertuples(index=False):
+    for centre in base_rows.itertuples(index=False):
         figure.add_trace(
             go.Scatter(
-                x=[centre.annual_income_usd],
-                y=[centre.spending_score],
+                x=[centre.mean_annual_income_usd],
+                y=[centre.mean_spending_score],
                 mode="markers",
-                name=f"{centre.persona_name} ({centre_kind})",
+                name=f"{centre.persona_name} (segment mean)",
                 legendgroup=centre.persona_name,
                 showlegend=False,
                 marker={
@@ -101,7 +65,7 @@ def income_spending_figure(
                     "line": {"color": INK, "width": 2},
                 },
                 hovertemplate=(
-                    f"<b>{html.escape(centre.persona_name)}</b> {centre_kind} "
+                    f"<b>{html.escape(centre.persona_name)}</b> segment mean "
                     f"({html.escape(centre.segment_key)})"
                     "<br>Income $%{x:,.0f}<br>Spending score %{y:.1f}<extra></extra>"
                 ),
@@ -115,7 +79,7 @@ def income_spending_figure(
             margin={"l": 70, "r": 24, "t": 80, "b": 60},
         )
     )
-    return style_axes(figure), from_model
+    return style_axes(figure)
 
 
 def segment_3d_figure(sample: pd.DataFrame, summary: pd.DataFrame, base: str) -> go.Figure:
@@ -217,8 +181,8 @@ def spending_box_figure(sample: pd.DataFrame, summary: pd.DataFrame, base: str) 
         figure.add_trace(
             go.Box(
                 y=f32(values),
-                x=[wrap_label(persona)] * len(values),
-                name=persona,
+                name=wrap_label(persona),
+                legendgroup=persona,
                 marker={"color": persona_colour(persona)},
                 boxmean=True,
                 boxpoints=False,

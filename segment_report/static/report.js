@@ -1,6 +1,7 @@
 // Draws every chart of the page from its inline JSON (script.figure-spec), with the
 // static stand-in where a chart has one and the browser has no WebGL; then sets
-// body[data-charts-drawn] to the number of charts drawn.
+// body[data-charts-drawn] to the number of charts drawn. Charts folded in a closed
+// <details> are drawn too, and resized to their slot when it is opened.
 (function () {
   "use strict";
   function webglWorks() {
@@ -26,6 +27,14 @@
       slot.closest("figure").classList.add("is-fallback");
     }
     drawn.push(Plotly.newPlot(slot, figure.data, figure.layout, config));
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("details"), function (details) {
+    details.addEventListener("toggle", function () {
+      if (!details.open) return;
+      Array.prototype.forEach.call(details.querySelectorAll(".js-plotly-plot"), function (plot) {
+        Plotly.Plots.resize(plot);
+      });
+    });
   });
   Promise.all(drawn).then(function () {
     document.body.dataset.chartsDrawn = String(drawn.length);
