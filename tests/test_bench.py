@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
+
+from benchmark import contenders, report, settings
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-
-
-def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench", PROJECT_DIR / "scripts" / "bench.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
 
 HOST = {
     "cpu": "test CPU",
@@ -78,7 +66,7 @@ def result(
 
 
 def test_targets_say_which_are_met() -> None:
-    lines = bench.targets([result(10_000_000, 30.0, 20.0, 900.0, 1.0005, notebook_csv_s=35.0)])
+    lines = report.targets([result(10_000_000, 30.0, 20.0, 900.0, 1.0005, notebook_csv_s=35.0)])
     text = "\n".join(lines)
     assert "10M csv, at most half the notebook's wall time (CSV out): 0.57: **not met**" in text
     assert "10M csv, no slower than the notebook writing Parquet: 0.67: **met**" in text
@@ -87,30 +75,30 @@ def test_targets_say_which_are_met() -> None:
 
 
 def test_targets_at_1m_compare_with_the_notebook_only() -> None:
-    text = "\n".join(bench.targets([result(1_000_000, 3.0, 2.5, 2000.0, 1.5)]))
+    text = "\n".join(report.targets([result(1_000_000, 3.0, 2.5, 2000.0, 1.5)]))
     assert "1M csv, no slower than the notebook (CSV out): 0.83: **met**" in text
     assert "peak memory" not in text and "inertia" not in text
 
 
 def test_no_targets_without_our_build() -> None:
-    assert bench.targets([{**result(10_000_000, 3.0, 1.0, 1.0, 1.0), "pipeline": None}]) == []
+    assert report.targets([{**result(10_000_000, 3.0, 1.0, 1.0, 1.0), "pipeline": None}]) == []
 
 
 def test_a_failed_notebook_sets_no_ratio() -> None:
     failed = result(10_000_000, 30.0, 20.0, 900.0, 1.0)
     failed["notebook_csv"] = {**failed["notebook_csv"], "returncode": 137}
-    text = bench.render([failed], HOST, "make bench")
+    text = report.render([failed], HOST, "make bench")
     assert "| failed |" in text
-    assert "(CSV out)" not in "\n".join(bench.targets([failed]))
+    assert "(CSV out)" not in "\n".join(report.targets([failed]))
 
 
 def test_results_survive_a_rewrite(tmp_path: Path) -> None:
     """Results kept in the file come back, so a later run for other sizes adds rows."""
     out = tmp_path / "BENCHMARKS.md"
     results = [result(1_000_000, 3.0, 9.0, 500.0, 1.0), result(10_000_000, 30.0, 90.0, 900.0, 1.0)]
-    out.write_text(bench.render(results, HOST, "make bench"))
+    out.write_text(report.render(results, HOST, "make bench"))
 
-    kept = bench.load_previous(out)
+    kept = report.load_previous(out)
 
     assert kept["results"] == results
     assert kept["command"] == "make bench"
@@ -122,13 +110,13 @@ def test_results_survive_a_rewrite(tmp_path: Path) -> None:
 
 def test_floor_applies_the_pipeline_rules() -> None:
     """The floor's SQL filters on every rule the notebook applies, duplicates included."""
-    sql = bench.floor_sql("customers.csv", "csv")["customers"]
+    sql = contenders.floor_sql("customers.csv", "csv")["customers"]
     for fragment in (
-        f"age between {bench.MIN_AGE} and {bench.MAX_AGE}",
-        f"income <= {bench.MAX_INCOME}",
-        f"score between {bench.MIN_SCORE} and {bench.MAX_SCORE}",
-        f"age - {bench.MIN_WORKING_AGE}",
-        f"family between 1 and {bench.MAX_FAMILY_SIZE}",
+        f"age between {settings.MIN_AGE} and {settings.MAX_AGE}",
+        f"income <= {settings.MAX_INCOME}",
+        f"score between {settings.MIN_SCORE} and {settings.MAX_SCORE}",
+        f"age - {settings.MIN_WORKING_AGE}",
+        f"family between 1 and {settings.MAX_FAMILY_SIZE}",
         "having count(*) > 1",
     ):
         assert fragment in sql
@@ -148,8 +136,8 @@ def test_floor_and_notebook_keep_the_same_customers(tmp_path: Path) -> None:
         capture_output=True,
     )  # fmt: skip
     source = str(tmp_path / "shop_customers.csv")
-    bench.run_floor(source, "csv", 3, 2, 42, 1000, "200MB", 1, tmp_path / "floor")
-    bench.run_notebook(source, "csv", 3, 2, 42, tmp_path / "notebook", "csv")
+    contenders.run_floor(source, "csv", 3, 2, 42, 1000, "200MB", 1, tmp_path / "floor")
+    contenders.run_notebook(source, "csv", 3, 2, 42, tmp_path / "notebook", "csv")
 
     kept = json.loads((tmp_path / "notebook" / "notebook.json").read_text())["rows"]
     with duckdb.connect(str(tmp_path / "floor" / "floor.duckdb"), read_only=True) as connection:

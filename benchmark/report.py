@@ -1,0 +1,310 @@
+"""BENCHMARKS.md: the machine, the results table, the targets, the profile and the method."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from benchmark.runs import _label, dbt_executable
+from benchmark.settings import RESULTS_MARKER
+
+# --------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    """CPU, cores, memory and the versions that matter."""
+    import duckdb
+    import pandas
+    import sklearn
+
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as handle:
+        total_kb = int(handle.readline().split()[1])
+    dbt_version = subprocess.run(
+        [dbt_executable(), "--version"], capture_output=True, text=True, check=False
+    ).stdout
+    core = next((ln.split(":")[1].strip() for ln in dbt_version.splitlines() if "installed" in ln),
+                "?")  # fmt: skip
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(total_kb / 2**20, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "dbt_core": core,
+        "pandas": pandas.__version__,
+        "scikit_learn": sklearn.__version__,
+    }
+
+
+def load_previous(out: Path) -> dict[str, Any]:
+    """The raw results (machine, command, results) kept inside a previous BENCHMARKS.md."""
+    if not out.exists():
+        return {"results": []}
+    text = out.read_text()
+    start = text.find(RESULTS_MARKER)
+    if start < 0:
+        return {"results": []}
+    body = text[start + len(RESULTS_MARKER) : text.find("-->", start)]
+    try:
+        kept = json.loads(body)
+    except ValueError:
+        return {"results": []}
+    return kept if isinstance(kept.get("results"), list) else {"results": []}
+
+
+def _fmt_seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f}"
+
+
+def _fmt_mb(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def _ok(measured: dict[str, Any] | None) -> bool:
+    return bool(measured) and measured["returncode"] == 0
+
+
+def _ratio(ours: dict[str, Any] | None, other: dict[str, Any] | None) -> str:
+    return f"{ours['wall_seconds'] / other['wall_seconds']:.2f}" if ours and _ok(other) else "-"
+
+
+#: The contenders of the results table: (key in a result, heading).
+CONTENDERS = (
+    ("read", "read"),
+    ("floor", "floor"),
+    ("notebook_csv", "notebook, CSV out"),
+    ("notebook", "notebook, Parquet out"),
+    ("pipeline", "dbt build"),
+)
+
+
+def render(results: list[dict[str, Any]], host: dict[str, Any], args_line: str) -> str:
+    """BENCHMARKS.md."""
+    results = sorted(results, key=lambda r: (r["fmt"], r["rows"]))
+    lines = [
+        "# Benchmarks",
+        "",
+        "Our whole `dbt build` against the notebook approach and against what DuckDB and",
+        "scikit-learn allow by hand, side by side on the same generated file. Regenerate with",
+        f"`make bench` (last run: `{args_line}`).",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {host['cpu']}, {host['cores']} cores; memory {host['memory_gb']} GB; "
+        f"Linux {host['kernel']}",
+        f"- Python {host['python']}, DuckDB {host['duckdb']}, dbt-core {host['dbt_core']}, "
+        f"pandas {host['pandas']}, scikit-learn {host['scikit_learn']}",
+        "",
+        "## Results",
+        "",
+        "Wall time in seconds (peak memory in MB: resident memory of the whole process tree).",
+        "`read` is DuckDB reading the file alone; `floor` the hand-written DuckDB + scikit-learn",
+        "script; ratios are our build's wall time / the other's.",
+        "",
+        "| customers | format | "
+        + " | ".join(heading for _, heading in CONTENDERS)
+        + " | / notebook CSV | / notebook Parquet | / floor | inertia vs full fit | ARI | load |",
+        "|---:|:--|" + "---:|" * (len(CONTENDERS) + 6),
+    ]
+    for r in results:
+        pl, q = r.get("pipeline"), r.get("quality")
+        cells = []
+        for key, _ in CONTENDERS:
+            m = r.get(key)
+            cells.append(
+                f"{_fmt_seconds(m['wall_seconds'])} ({_fmt_mb(m['peak_mb'])})"
+                if _ok(m)
+                else ("failed" if m else "skipped")
+            )
+        inertia = f"{100 * (q['inertia_ratio'] - 1):+.3f}%" if q else "-"
+        ari = f"{q['ari']:.4f}" if q else "-"
+        loads = [r[key]["load_before"] for key, _ in CONTENDERS if r.get(key)]
+        lines.append(
+            f"| {r['rows']:,} | {r['fmt']} | {' | '.join(cells)} "
+            f"| {_ratio(pl, r.get('notebook_csv'))} | {_ratio(pl, r.get('notebook'))} "
+            f"| {_ratio(pl, r.get('floor'))} | {inertia} | {ari} | {max(loads):.1f} |"
+        )
+    lines += [
+        "",
+        "`load` is the highest 1-minute load average seen when one of the runs started "
+        "(2 cores: above 2 the machine was shared with other work).",
+        "",
+        "### Details",
+        "",
+        "| customers | format | measured | file MB | notebook read s | notebook fit s "
+        "| notebook CPU s | floor CPU s | dbt CPU s | full-fit inertia | our inertia | ARI rows |",
+        "|---:|:--|:--|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        nb, fl, pl, q = r.get("notebook"), r.get("floor"), r.get("pipeline"), r.get("quality")
+        nb_ok = _ok(nb)
+        lines.append(
+            f"| {r['rows']:,} | {r['fmt']} | {r['measured_at']} | {r['file_mb']:,.0f} "
+            f"| {_fmt_seconds(nb.get('read_seconds')) if nb_ok else '-'} "
+            f"| {_fmt_seconds(nb.get('fit_seconds')) if nb_ok else '-'} "
+            f"| {_fmt_seconds(nb['cpu_seconds']) if nb_ok else '-'} "
+            f"| {_fmt_seconds(fl['cpu_seconds']) if _ok(fl) else '-'} "
+            f"| {_fmt_seconds(pl['cpu_seconds']) if pl else '-'} "
+            + (
+                f"| {q['inertia_full_fit']:,.0f} | {q['inertia_ours']:,.0f} | {q['ari_rows']:,} |"
+                if q
+                else "| - | - | - |"
+            )
+        )
+    notes = [n for r in results for n in (f"{_label(r['rows'])}: {x}" for x in r["notes"])]
+    if notes:
+        lines += ["", *[f"- {n}" for n in notes]]
+
+    profiled = [r for r in results if r.get("profile")]
+    if profiled:
+        lines += ["", "## Profile", ""]
+        for r in profiled[-1:]:
+            p, pl = r["profile"], r["pipeline"]
+            lines += [
+                f"Where the time of the {r['rows']:,}-customer `dbt build` ({r['fmt']}) went: "
+                f"{pl['wall_seconds']:.1f} s wall, of which {p['startup_seconds']:.1f} s dbt "
+                f"start-up and parsing and {p['elapsed_seconds']:.1f} s running "
+                f"{p['node_count']} nodes on 2 dbt threads (node times below overlap).",
+                "",
+                "| node kind | seconds (sum) |",
+                "|:--|---:|",
+                *[
+                    f"| {kind} | {seconds:.1f} |"
+                    for kind, seconds in sorted(p["by_kind"].items(), key=lambda x: -x[1])
+                ],
+                "",
+                "| slowest nodes | kind | seconds |",
+                "|:--|:--|---:|",
+                *[f"| `{n['node']}` | {n['kind']} | {n['seconds']:.1f} |" for n in p["top_nodes"]],
+                "",
+            ]
+    lines += targets(results)
+    lines += [METHOD.strip(), "", NOTES.strip(), ""]
+    raw = json.dumps({"machine": host, "command": args_line, "results": results}, indent=1)
+    lines += [f"{RESULTS_MARKER}\n{raw}\n-->", ""]
+    return "\n".join(lines)
+
+
+#: The targets: our wall time against each notebook by size, peak MB and inertia at 10M.
+TARGET_ROWS = 10_000_000
+#: (size, contender key, largest ratio of our wall time to the contender's, label)
+TARGET_RATIOS = (
+    (1_000_000, "notebook_csv", 1.0, "no slower than the notebook (CSV out)"),
+    (10_000_000, "notebook_csv", 0.5, "at most half the notebook's wall time (CSV out)"),
+    (10_000_000, "notebook", 1.0, "no slower than the notebook writing Parquet"),
+)
+TARGET_PEAK_MB = 1024
+TARGET_INERTIA = 0.01
+
+
+def targets(results: list[dict[str, Any]]) -> list[str]:
+    """The targets against what was measured, each marked met or not met."""
+    checks: list[tuple[str, bool]] = []
+    for r in results:
+        pl, q = r.get("pipeline"), r.get("quality")
+        if not pl:
+            continue
+        label = f"{_label(r['rows'])} {r['fmt']}"
+        for rows, key, limit, text in TARGET_RATIOS:
+            if r["rows"] == rows and _ok(r.get(key)):
+                ratio = pl["wall_seconds"] / r[key]["wall_seconds"]
+                checks.append((f"{label}, {text}: {ratio:.2f}", ratio <= limit))
+        if r["rows"] == TARGET_ROWS:
+            checks.append(
+                (
+                    f"{label}, peak memory at most 1 GB: {pl['peak_mb']:,.0f} MB",
+                    pl["peak_mb"] <= TARGET_PEAK_MB,
+                )
+            )
+            if q:
+                excess = q["inertia_ratio"] - 1
+                checks.append(
+                    (
+                        f"{label}, inertia within 1% of the full fit: {100 * excess:+.3f}%",
+                        excess <= TARGET_INERTIA,
+                    )
+                )
+    if not checks:
+        return []
+    lines = ["## Targets", ""]
+    lines += [f"- {text}: **{'met' if ok else 'not met'}**" for text, ok in checks]
+    return [*lines, ""]
+
+
+METHOD = """
+## Method
+
+- Data: `scripts/generate_data.py scale --rows N` writes one shop customer file (CSV by
+  default, or Parquet with `--format parquet`) with the demo's segments and data-entry
+  quirks (about 20% of rows fail a validation rule). The generator is seeded: the same N
+  gives the same file.
+- Each contender runs in its own fresh process at `nice -n 10`, one after the other, never
+  two at once: DuckDB reading the file alone, the floor, the notebook approach (CSV out,
+  then Parquet out), then our build.
+- Floor (`scripts/bench.py floor`): DuckDB reads the file as text, applies the same rules
+  in SQL into a typed table, draws the same bounded sample (100,000 rows by hash of the
+  id), fits it with the engine's `fit_segments` (KMeans, n_init 10, exact Lloyd settling)
+  and assigns every customer to the nearest centroid in SQL into a table. No dbt, no tests,
+  no rejected rows, RFM or marts: the least any build of this design can do.
+- Notebook approach (`scripts/bench.py notebook`): `pandas.read_csv` (or `read_parquet`),
+  the pipeline's validation rules written as pandas filters (so both segment the same
+  rows), `StandardScaler`, `KMeans(n_clusters=k, n_init=10, random_state=42)` on all valid
+  rows with scikit-learn's default threads; the customers with their cluster written back
+  to CSV, or (the leaner variant) only ids and clusters to Parquet.
+- Our build: `dbt build --vars '{shop_customers_path: <file>, segment_k: k}'` on a new
+  DuckDB file with a fresh target directory, so dbt parses the project from scratch. It
+  runs everything `make run` builds and tests: both customer bases, orders, loyalty, RFM,
+  the k diagnostics for k = 2..10, the Python models, the marts and all data and unit
+  tests. The mall customers, orders and loyalty members stay the demo seeds (a few
+  thousand rows): the comparison is about the customer file that both approaches read.
+- Memory: the parent samples VmRSS of the process and every descendant every 50 ms and
+  reports the peak of the sum; it also takes the kernel's high-water mark of the largest
+  single process (VmHWM and `wait4`'s `ru_maxrss`) and reports the larger of the two.
+- Quality, over every valid row: both assignments are joined on the customer id. Inertia
+  is the sum of squared distances of each customer, standardised with the notebook's
+  scaler, to its assigned centroid: for the full fit its own centroids, for us the
+  published `segment_centroids` mapped from raw units into that space.
+  `inertia vs full fit` is ours / full - 1 (negative: ours is lower). ARI is
+  `sklearn.metrics.adjusted_rand_score` over all joined rows.
+"""
+
+NOTES = """
+## How the build stays small
+
+- KMeans is fitted on a bounded, deterministic sample of each base (`segment_sample_size`,
+  default 100,000 rows, drawn in DuckDB by hash of the customer id); the silhouette uses at
+  most `silhouette_sample_size` rows. Every customer is then assigned to its nearest
+  centroid in SQL (`int_customers_assigned`), a streaming pass whose memory does not grow
+  with the number of customers.
+- DuckDB's memory limit and threads come from `SEGMENTS_MEMORY_LIMIT`, `SEGMENTS_THREADS`
+  and `SEGMENTS_DUCKDB_THREADS` (profiles.yml); DuckDB spills to disk past the limit.
+- The raw file is parsed by the validation table (twice: once for the duplicated ids),
+  by the row-count test and the two row-conservation tests; the raw values become JSON only
+  on rejected rows. The k diagnostics fit on both cores (each fit on one native thread, so
+  results are byte-identical) and score every k's silhouette from one pass of distances.
+
+## How far from the floor, and why
+
+The floor (`/ floor` above) reads the file once, keeps the valid rows in one typed table,
+fits the same sample and writes one assignment table. Our build does that and everything it
+exists for: dbt's start-up and parsing of about 200 nodes (the profile's start-up line),
+every failed rule with the row's raw values (`rejected_rows`), RFM from the order history,
+z-scores and the k diagnostics for k = 2..10 (the floor fits only the chosen k), the
+published marts with their profiles and exact medians, and about 150 data tests and 20 unit
+tests, each a query of its own. At small sizes the fixed part (start-up, per-node overhead,
+the k diagnostics) dominates; at large sizes the full-width passes over the customers
+(validation, enrichment, the customer_segments and segment_profiles marts) do.
+"""
