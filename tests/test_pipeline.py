@@ -338,11 +338,16 @@ def test_two_runs_publish_identical_marts(pipeline_run: Run, tmp_path: Path) -> 
         assert (second.parquet_dir / f"{mart}.parquet").read_bytes() == first_file, mart
 
 
-def test_docs_generate_shows_the_lineage(pipeline_run: Run) -> None:
-    run = run_dbt(["docs", "generate"], pipeline_run.work)
+def test_docs_generate_shows_the_lineage(pipeline_run: Run, tmp_path: Path) -> None:
+    # A target folder of its own: the main job's run_results.json must stay that of its build,
+    # which other tests publish from.
+    target = tmp_path / "docs_target"
+    run = run_dbt(
+        ["docs", "generate"], pipeline_run.work, extra_env={"DBT_TARGET_PATH": str(target)}
+    )
     assert run.ok, run.output[-4000:]
-    catalog = json.loads((pipeline_run.work / "target" / "catalog.json").read_text())
-    manifest = json.loads((pipeline_run.work / "target" / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    manifest = json.loads((target / "manifest.json").read_text())
     assert "model.customer_segmentation.customer_segments" in catalog["nodes"]
     report = manifest["exposures"]["exposure.customer_segmentation.segment_report"]
     assert "model.customer_segmentation.segment_summary" in report["depends_on"]["nodes"]
