@@ -125,7 +125,7 @@ def test_a_complete_passing_build_is_published(build: Run) -> None:
 
     assert again.returncode == 0, again.stderr
     assert again.stderr == ""
-    assert again.stdout.startswith(f"Published run {build_run_id(build)}: 8 marts to ")
+    assert again.stdout.startswith(f"Published run {build_run_id(build)}: 9 marts to ")
     assert query(build.serving_db, "select run_id from segmentation_runs") == [
         (build_run_id(build),)
     ]
