@@ -59,8 +59,8 @@
             ) }}
         {%- endif -%}
         {%- for name in [
-            'min_spending_score', 'max_spending_score', 'max_annual_income_usd',
-            'rejected_share_error_threshold', 'rejected_share_warn_threshold',
+            'min_spending_score', 'max_spending_score', 'max_annual_income_usd', 'max_numeric_value',
+            'max_order_amount_usd', 'rejected_share_error_threshold', 'rejected_share_warn_threshold',
         ] -%}
             {%- if var(name) is not number or var(name) < 0 -%}
                 {{ exceptions.raise_compiler_error("Var '" ~ name ~ "' must be a non-negative number, got: " ~ var(name)) }}

@@ -15,6 +15,13 @@
 {% endmacro %}
 
 
+{% macro cutoff_date() %}
+    {#- The day after which an order or a loyalty membership is in the future, as a SQL date:
+        var orders_cutoff_date, or the run's date (UTC) when it is unset. -#}
+    {{ return(sql_date_var('orders_cutoff_date', "date '" ~ run_started_at.strftime('%Y-%m-%d') ~ "'")) }}
+{% endmacro %}
+
+
 {% macro sql_date_var(var_name, default_sql) %}
     {#- A date var (YYYY-MM-DD, or a date YAML already parsed) as a SQL date literal, or
         default_sql when the var is null. A date that does not exist is refused. -#}
