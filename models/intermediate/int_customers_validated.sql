@@ -70,6 +70,8 @@ checked as (
         *,
         concat_ws(
             ', ',
+            -- More or fewer fields than the header: the values may sit in the wrong columns.
+            case when is_ragged_row then 'ragged_row' end,
             case
                 when
                     customer_id is null

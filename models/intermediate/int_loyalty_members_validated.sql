@@ -32,6 +32,7 @@ checked as (
         numbered_memberships.*,
         concat_ws(
             ', ',
+            case when numbered_memberships.is_ragged_row then 'ragged_row' end,
             case
                 when
                     numbered_memberships.customer_id is null

@@ -33,6 +33,7 @@ checked as (
         numbered_lines.*,
         concat_ws(
             ', ',
+            case when numbered_lines.is_ragged_row then 'ragged_row' end,
             case
                 when
                     numbered_lines.order_id is null

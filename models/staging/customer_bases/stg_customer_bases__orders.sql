@@ -22,6 +22,7 @@ renamed as (
         order_date as order_date_text,
         amount_usd as amount_text,
         raw_record,
+        is_ragged_row,
         {{ parse_number('line_number', 'integer') }} as line_number,
         {{ parse_number('amount_usd') }} as amount_usd,
         {{ parse_date('order_date') }} as order_date
