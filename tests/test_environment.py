@@ -3,7 +3,6 @@ one line naming the variable, what it holds and what it takes, not a dbt traceba
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -11,11 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT_DIR, environment
 
+from pipeline import run as run_pipeline
+
 SCRIPTS = PROJECT_DIR / "scripts"
-sys.path.insert(0, str(SCRIPTS))
-_spec = importlib.util.spec_from_file_location("run_pipeline", SCRIPTS / "run_pipeline.py")
-run_pipeline = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(run_pipeline)
 
 
 def test_the_shipped_defaults_are_accepted(tmp_path: Path) -> None:
