@@ -266,25 +266,23 @@
             {%- else -%}
             raw_row.source_file,
             {%- endif %}
-            -- The raw values stay a struct, under the base's name so that bases with other
-            -- columns do not share fields; raw_record_json() writes JSON for the rows that
-            -- need it (serialising every row was the costliest step of reading a file).
-            {'{{ customer_base }}': raw_row} as raw_record,
+            raw_row as raw_values,
             raw_row.*
         from {{ raw_relation(location) }} as raw_row
     ),
 
+    -- The raw values stay a struct, under the base's name so that bases with other columns do
+    -- not share fields, beside `_source_line`: the whole line of a ragged row, the values the
+    -- reader dropped included. raw_record_json() writes JSON for the rows that need it
+    -- (serialising every row was the costliest step of reading a file).
     raw_rows as (
         {%- if is_csv_file(location) %}
         select
-            read_rows.* replace (
-                -- A ragged row keeps its whole line, the values the reader dropped included.
-                case
-                    when ragged_records.source_row_number is not null
-                        then json_merge_patch(read_rows.raw_record, json_object('_source_line', ragged_records.record_text))::varchar
-                    else read_rows.raw_record
-                end as raw_record
-            ),
+            read_rows.* exclude (raw_values),
+            {
+                '{{ customer_base }}': read_rows.raw_values,
+                '_source_line': ragged_records.record_text
+            } as raw_record,
             ragged_records.source_row_number is not null as is_ragged_row
         from read_rows
         left join ragged_records
@@ -293,7 +291,8 @@
                 and read_rows.source_file = ragged_records.source_file
         {%- else %}
         select
-            *,
+            * exclude (raw_values),
+            {'{{ customer_base }}': raw_values, '_source_line': null::varchar} as raw_record,
             false as is_ragged_row
         from read_rows
         {%- endif %}
@@ -584,20 +583,20 @@
 
 {% macro raw_record_json(kind, column='raw_record') -%}
     {#- The raw values of a staged row (the struct staged_rows keeps under the base's name) as
-        a JSON object keyed by the original header names, without `source_file`: what
-        rejected_rows shows. Only the rows that need it pay for the serialisation. -#}
-    {%- set registry = customer_base_registry() -%}
+        a JSON object keyed by the original header names, without `source_file`, with
+        `_source_line` for a ragged row: what rejected_rows shows. Only the rows that need it
+        pay for the serialisation. -#}
     {%- set bases = customer_bases() if kind == 'customers' else bases_with(kind) -%}
     {%- if bases | length == 0 -%}
         null::varchar
     {%- else -%}
         case customer_base
         {%- for base in bases -%}
-            {%- set location = registry[base] if kind == 'customers' else registry[base][kind] -%}
             {%- set values = "to_json(struct_extract(" ~ column ~ ", '" ~ base ~ "'))" %} when '{{ base }}' then
-            {%- if location.seed %} {{ values }}::varchar
-            {%- else %} json_merge_patch({{ values }}, '{"source_file": null}')::varchar
-            {%- endif -%}
+            json_merge_patch(
+                {{ values }},
+                json_object('source_file', null, '_source_line', struct_extract({{ column }}, '_source_line'))
+            )::varchar
         {%- endfor %} end
     {%- endif -%}
 {%- endmacro %}
