@@ -3,8 +3,9 @@
 {%- endmacro %}
 
 
-{% macro parse_number(column) -%}
-    try_cast({{ clean_text(column) }} as double)
+{% macro parse_number(column, type='double') -%}
+    {#- DuckDB's cast reads `1_000` as 1000; a number written with `_` is not one here. -#}
+    try_cast(case when not contains({{ clean_text(column) }}, '_') then {{ clean_text(column) }} end as {{ type }})
 {%- endmacro %}
 
 

@@ -81,9 +81,14 @@
     {%- if delimiter is not none and (delimiter is not string or delimiter | length != 1 or delimiter in ["'", '"', '\n']) -%}
         {{ registry_error(base, kind ~ " `delimiter` must be one character (e.g. ',', ';', '\\t', '|'), got: " ~ delimiter) }}
     {%- endif -%}
+    {%- set encoding = entry.get('encoding') -%}
+    {%- if encoding is not none and encoding not in ['utf-8', 'latin-1'] -%}
+        {{ registry_error(base, kind ~ " `encoding` must be 'utf-8' (the default) or 'latin-1' (also for Windows-1252 exports), got: " ~ encoding) }}
+    {%- endif -%}
     {{ return({
         'seed': none if path else seed,
         'path': path,
+        'encoding': encoding,
         'path_var': path_var if (seed and var(path_var, none)) else none,
         'delimiter': delimiter,
         'source_name': entry.get('source_name') or seed or default_source_name,
@@ -154,7 +159,7 @@
 {% macro normalise_base(base, entry) %}
     {#- One registry entry, checked and with its defaults filled in. -#}
     {%- set allowed_keys = [
-        'seed', 'path', 'delimiter', 'source_name', 'description', 'columns', 'features',
+        'seed', 'path', 'delimiter', 'encoding', 'source_name', 'description', 'columns', 'features',
         'categorical_features', 'required', 'orders', 'loyalty_members',
     ] -%}
     {%- if not modules.re.fullmatch('[a-z][a-z0-9_]{0,39}', base | string) -%}

@@ -28,7 +28,8 @@
     {%- set names = [
         'customer_bases', 'mall_customers_path', 'shop_customers_path', 'orders_path',
         'loyalty_members_path', 'min_customer_age', 'max_customer_age', 'min_working_age', 'max_family_size',
-        'min_spending_score', 'max_spending_score', 'max_annual_income_usd',
+        'min_spending_score', 'max_spending_score', 'max_annual_income_usd', 'max_numeric_value',
+        'max_order_amount_usd',
         'rejected_share_error_threshold', 'rejected_share_warn_threshold',
         'product_categories', 'order_channels', 'orders_cutoff_date', 'rfm_reference_date',
         'segment_features', 'categorical_feature_weight', 'max_categorical_levels', 'segment_k', 'segment_k_min',

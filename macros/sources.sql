@@ -4,17 +4,156 @@
     {%- if location.seed -%}
         {{ ref(location.seed) }}
     {%- else -%}
-        {{ read_raw_file(location.path, location.delimiter) }}
+        {{ read_raw_file(location.path, csv_delimiter(location), location.encoding) }}
     {%- endif -%}
 {% endmacro %}
 
 
-{% macro read_raw_file(path, delimiter=none) %}
+{% macro is_csv_file(location) %}
+    {#- True for a location read as CSV: a user's file or glob not ending in `.parquet`. -#}
+    {{ return(location.path is not none and not location.path.lower().endswith('.parquet')) }}
+{% endmacro %}
+
+
+{% macro csv_delimiter(location) %}
+    {#- The delimiter of a base's CSV file: the registry's `delimiter`, else the candidate
+        (, ; tab |) found most often in the first file's header line (comma on a tie or when
+        none is there). Decided here rather than by DuckDB's sniffer, which guesses from a
+        sample of rows and can be misled by ragged ones. -#}
+    {%- if location.delimiter or not execute or not is_csv_file(location) -%}
+        {{ return(location.delimiter) }}
+    {%- endif -%}
+    {%- set header = run_query(
+        "select line from " ~ read_file_lines(validate_file_path(location.path), location.encoding) ~ " limit 1"
+    ).columns[0].values() -%}
+    {%- set line = (header[0] or '') if header else '' -%}
+    {%- set best = namespace(delimiter=',', count=0) -%}
+    {%- for candidate in [',', ';', '\t', '|'] -%}
+        {%- if line.count(candidate) > best.count -%}
+            {%- set best.delimiter = candidate -%}
+            {%- set best.count = line.count(candidate) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(best.delimiter) }}
+{% endmacro %}
+
+
+{% macro read_file_lines(path, encoding=none) -%}
+    {#- A CSV file (or glob) as physical lines, one text column `line`, each file's name in
+        `filename`: no quote, escape or comment character and a NUL delimiter, so nothing in
+        a line can change what a line is. -#}
+    read_csv(
+        '{{ path }}',
+        header = false,
+        columns = {'line': 'varchar'},
+        delim = chr(0),
+        quote = '',
+        escape = '',
+        comment = '',
+        auto_detect = false,
+        strict_mode = false,
+        parallel = false,
+        filename = true
+        {%- if encoding and encoding != 'utf-8' %}, encoding = '{{ encoding }}'{% endif %}
+    )
+{%- endmacro %}
+
+
+{% macro file_records(location) -%}
+    {#- An independent count of a CSV file's records, to check the reader against: the file
+        is read as physical lines and a record continues onto the next line while an odd
+        number of `"` is open (standard quoting, so a quoted newline does not end a record).
+        One row per data record: its file, its number in the file, its number among the rows
+        of the whole glob in read order (`source_row_number`, as staged_rows numbers them),
+        the line it starts on, its text, the number of fields (delimiters outside quotes,
+        plus one) and the header's. Empty lines are not records (the reader skips them too).
+        Limits: a `"` inside an unquoted field (not standard quoting) is taken to open a
+        quote; the whole file is read a second time. -#}
+    {%- set delimiter = csv_delimiter(location) or ',' -%}
+    {%- set delimiter_sql = "chr(9)" if delimiter == '\t' else "'" ~ delimiter ~ "'" -%}
+    with
+
+    file_lines as (
+        select
+            filename as source_file,
+            row_number() over () as line_index,
+            coalesce(line, '') as line
+        from {{ read_file_lines(validate_file_path(location.path), location.encoding) }}
+    ),
+
+    quoted_lines as (
+        select
+            *,
+            sum(length(line) - length(replace(line, '"', ''))) over (
+                partition by source_file order by line_index
+                rows between unbounded preceding and current row
+            ) % 2 = 1 as is_quote_open
+        from file_lines
+    ),
+
+    -- A line starts a new record unless the line before it left a quote open.
+    numbered_lines as (
+        select
+            *,
+            1 + coalesce(sum(case when is_quote_open then 0 else 1 end) over (
+                partition by source_file order by line_index
+                rows between unbounded preceding and 1 preceding
+            ), 0) as record_index
+        from quoted_lines
+    ),
+
+    records as (
+        select
+            source_file,
+            record_index,
+            min(line_index) as first_line_index,
+            min(line_index) - min(min(line_index)) over (partition by source_file) + 1 as line_number,
+            string_agg(line, chr(10) order by line_index) as record_text
+        from numbered_lines
+        group by source_file, record_index
+    ),
+
+    counted as (
+        select
+            *,
+            row_number() over (partition by source_file order by record_index) - 1 as record_number,
+            length(regexp_replace(record_text, '"[^"]*("|$)', '', 'g'))
+            - length(replace(regexp_replace(record_text, '"[^"]*("|$)', '', 'g'), {{ delimiter_sql }}, ''))
+            + 1 as field_count
+        from records
+        where trim(record_text, chr(13)) != '' or record_index = 1
+    ),
+
+    with_header as (
+        select
+            *,
+            first_value(field_count) over (partition by source_file order by record_index) as header_field_count
+        from counted
+    )
+
+    select
+        source_file,
+        record_number,
+        row_number() over (order by first_line_index) as source_row_number,
+        line_number,
+        record_text,
+        field_count,
+        header_field_count
+    from with_header
+    where record_number > 0
+{%- endmacro %}
+
+
+{% macro read_raw_file(path, delimiter=none, encoding=none) %}
     {#- Reads a user's file the way seeds are loaded: every column as text, so that a value
         that does not parse becomes a rejected row with a reason instead of a failed load.
-        The delimiter is detected (comma, semicolon, tab, ...) unless the base sets one;
-        strict_mode off accepts files that mix CRLF and LF line endings. Files of a glob are
-        matched by column name, and each row keeps the name of its file in `source_file`. -#}
+        The dialect is fixed, not left to DuckDB's sniffer: a header, standard quoting (`"`,
+        doubled to escape), no comment character, no skipped lines, and the delimiter the
+        base sets or csv_delimiter() finds in the header. strict_mode off accepts files that
+        mix CRLF and LF line endings; null_padding reads a row with too few fields (which
+        staged_rows rejects as `ragged_row`) instead of failing the load, and needs the
+        single-threaded reader when a field holds a newline. Files of a glob are matched by
+        column name, and each row keeps the name of its file in `source_file`. -#}
     {%- set checked = validate_file_path(path) -%}
     {%- if checked.lower().endswith('.parquet') -%}
         read_parquet('{{ checked }}', filename = 'source_file', union_by_name = true)
@@ -25,8 +164,15 @@
             all_varchar = true,
             auto_detect = true,
             strict_mode = false,
+            null_padding = true,
+            parallel = false,
+            comment = '',
+            quote = '"',
+            escape = '"',
+            skip = 0,
             union_by_name = true,
             filename = 'source_file'
+            {%- if encoding and encoding != 'utf-8' %}, encoding = '{{ encoding }}'{% endif %}
             {%- if delimiter %}, delim = '{{ '\\t' if delimiter == '\t' else delimiter }}'{% endif %}
         )
     {%- endif -%}
@@ -99,7 +245,20 @@
     {%- endfor -%}
     with
 
-    raw_rows as (
+    {% if is_csv_file(location) -%}
+    -- The records of the file counted independently of the reader (file_records); those
+    -- with more or fewer fields than their file's header are ragged.
+    ragged_records as (
+        select
+            source_row_number,
+            source_file,
+            record_text
+        from ({{ file_records(location) }}) as records
+        where field_count != header_field_count
+    ),
+
+    {% endif -%}
+    read_rows as (
         select
             row_number() over () as source_row_number,
             {% if location.seed -%}
@@ -107,12 +266,36 @@
             {%- else -%}
             raw_row.source_file,
             {%- endif %}
-            -- The raw values stay a struct, under the base's name so that bases with other
-            -- columns do not share fields; raw_record_json() writes JSON for the rows that
-            -- need it (serialising every row was the costliest step of reading a file).
-            {'{{ customer_base }}': raw_row} as raw_record,
+            raw_row as raw_values,
             raw_row.*
         from {{ raw_relation(location) }} as raw_row
+    ),
+
+    -- The raw values stay a struct, under the base's name so that bases with other columns do
+    -- not share fields, beside `_source_line`: the whole line of a ragged row, the values the
+    -- reader dropped included. raw_record_json() writes JSON for the rows that need it
+    -- (serialising every row was the costliest step of reading a file).
+    raw_rows as (
+        {%- if is_csv_file(location) %}
+        select
+            read_rows.* exclude (raw_values),
+            {
+                '{{ customer_base }}': read_rows.raw_values,
+                '_source_line': ragged_records.record_text
+            } as raw_record,
+            ragged_records.source_row_number is not null as is_ragged_row
+        from read_rows
+        left join ragged_records
+            on
+                read_rows.source_row_number = ragged_records.source_row_number
+                and read_rows.source_file = ragged_records.source_file
+        {%- else %}
+        select
+            * exclude (raw_values),
+            {'{{ customer_base }}': raw_values, '_source_line': null::varchar} as raw_record,
+            false as is_ragged_row
+        from read_rows
+        {%- endif %}
     ),
 
     -- A mapping with alternative names reads whichever the file has: matching by name
@@ -134,6 +317,7 @@
             source_row_number,
             source_file,
             raw_record,
+            is_ragged_row,
             {%- for column in read_as_text %}
             {{ clean_text(quote_identifier(column)) }} as {{ quote_identifier('__text__' ~ column) }},
             {%- endfor %}
@@ -154,6 +338,7 @@
             '{{ location.source_name }}' as source_name,
             source_file,
             raw_record,
+            is_ragged_row,
             {%- for name, mapping in mappings.items() %}
             {{ mapped_value(mapping) }} as {{ name }},
             {%- endfor %}
@@ -235,6 +420,24 @@
             {{ exceptions.raise_compiler_error(label ~ ": the file is empty (0 bytes); expected a header and rows.") }}
         {%- endif -%}
     {%- endif -%}
+    {%- if is_csv_file(location) -%}
+        {%- do check_csv_files(label, location) -%}
+        {#- DuckDB's reader cannot read a file at all when a row within the rows it samples
+            (the first 20,480) has more fields than the header; past them, the row is read
+            and rejected as ragged_row. -#}
+        {%- set long_rows = run_query(
+            "select source_file, line_number, field_count, header_field_count from ("
+            ~ file_records(location) ~ ") where field_count > header_field_count"
+            ~ " and record_number <= 20480 order by source_row_number limit 1"
+        ).rows -%}
+        {%- for file, line_number, field_count, header_field_count in long_rows -%}
+            {{ exceptions.raise_compiler_error(
+                label ~ ": line " ~ line_number ~ " of " ~ file ~ " has " ~ field_count
+                ~ " fields where the header has " ~ header_field_count ~ ". Quote the value that"
+                ~ " holds the delimiter (\"...\"), or remove the extra field."
+            ) }}
+        {%- endfor -%}
+    {%- endif -%}
     {%- set relation = raw_relation(location) -%}
     {%- set found = run_query("describe select * from " ~ relation).columns[0].values() | reject('equalto', 'source_file') | list -%}
     {%- set found_lower = found | map('lower') | list -%}
@@ -270,6 +473,47 @@
     {%- if first_rows.columns[0].values()[0] == 0 -%}
         {{ exceptions.raise_compiler_error(label ~ ": the file has a header but no rows.") }}
     {%- endif -%}
+{% endmacro %}
+
+
+{% macro check_csv_files(label, location) %}
+    {#- Refuses, naming the file, what DuckDB's CSV reader would answer with a message the
+        user cannot act on: a glob matching both CSV and Parquet files, a gzip file not named
+        `.gz`, a UTF-16 file, and a file that is not UTF-8 where the base does not set
+        `encoding: latin-1`. The encoding checks read files of up to 256 MB. -#}
+    {%- set checked = validate_file_path(location.path) -%}
+    {%- set parquet_files = run_query(
+        "select file from glob('" ~ checked ~ "') where lower(file) like '%.parquet' order by file limit 1"
+    ).columns[0].values() -%}
+    {%- if parquet_files -%}
+        {{ exceptions.raise_compiler_error(
+            label ~ ": the path matches Parquet files (" ~ parquet_files[0] ~ ") as well as CSV files;"
+            ~ " a base's files are all CSV or all Parquet: narrow the path (e.g. *.csv or *.parquet)."
+        ) }}
+    {%- endif -%}
+    {%- set files = run_query(
+        "select filename, hex(content[1:2]), lower(filename) like '%.gz',"
+        ~ " try(decode(content)) is null from read_blob('" ~ checked ~ "')"
+        ~ " where size <= 268435456 order by filename"
+    ).rows -%}
+    {%- for file, first_bytes, is_named_gzip, is_not_utf8 in files -%}
+        {%- if first_bytes == '1F8B' and not is_named_gzip -%}
+            {{ exceptions.raise_compiler_error(
+                label ~ ": " ~ file ~ " is gzip-compressed but not named .gz; rename it to "
+                ~ file ~ ".gz (a .csv.gz file is read as compressed CSV) or decompress it."
+            ) }}
+        {%- elif first_bytes in ['FFFE', 'FEFF'] -%}
+            {{ exceptions.raise_compiler_error(
+                label ~ ": " ~ file ~ " is UTF-16 encoded; save it as UTF-8 (or as latin-1 and set"
+                ~ " `encoding: latin-1` on the base)."
+            ) }}
+        {%- elif is_not_utf8 and not is_named_gzip and location.encoding != 'latin-1' -%}
+            {{ exceptions.raise_compiler_error(
+                label ~ ": " ~ file ~ " is not UTF-8 (a latin-1 or Windows-1252 export?); set"
+                ~ " `encoding: latin-1` on the base, or save the file as UTF-8."
+            ) }}
+        {%- endif -%}
+    {%- endfor -%}
 {% endmacro %}
 
 
@@ -331,29 +575,33 @@
         {%- for column in columns %}
         null::varchar as {{ column }},
         {%- endfor %}
-        []::varchar[] as unparseable_columns
+        []::varchar[] as unparseable_columns,
+        false as is_ragged_row
     where false
 {%- endmacro %}
 
 
 {% macro raw_record_json(kind, column='raw_record') -%}
     {#- The raw values of a staged row (the struct staged_rows keeps under the base's name) as
-        a JSON object keyed by the original header names, without `source_file`: what
-        rejected_rows shows. Only the rows that need it pay for the serialisation. -#}
-    {%- set registry = customer_base_registry() -%}
+        a JSON object keyed by the original header names, without `source_file`, with
+        `_source_line` for a ragged row: what rejected_rows shows. Only the rows that need it
+        pay for the serialisation. -#}
     {%- set bases = customer_bases() if kind == 'customers' else bases_with(kind) -%}
     {%- if bases | length == 0 -%}
         null::varchar
     {%- else -%}
         case customer_base
         {%- for base in bases -%}
-            {%- set location = registry[base] if kind == 'customers' else registry[base][kind] -%}
             {#- By a JSON path rather than the struct's field, so that the SQL binds whatever bases
                 the struct holds (a unit test may pin another registry than the run's). -#}
             {%- set values = "json_extract(to_json(" ~ column ~ "), '$." ~ base ~ "')" %} when '{{ base }}' then
-            {%- if location.seed %} {{ values }}::varchar
-            {%- else %} json_merge_patch({{ values }}, '{"source_file": null}')::varchar
-            {%- endif -%}
+            json_merge_patch(
+                {{ values }},
+                json_object(
+                    'source_file', null,
+                    '_source_line', json_extract_string(to_json({{ column }}), '$._source_line')
+                )
+            )::varchar
         {%- endfor %} end
     {%- endif -%}
 {%- endmacro %}

@@ -14,7 +14,7 @@
         {%- do sql_date_var('rfm_reference_date', 'null') -%}
         {%- set segment_k = var('segment_k') -%}
         {%- if not (segment_k == 'auto' or (segment_k is integer and segment_k >= 2)) -%}
-            {{ exceptions.raise_compiler_error("Var 'segment_k' must be 'auto' or an integer of at least 2, got: " ~ segment_k) }}
+            {{ exceptions.raise_compiler_error("Var 'segment_k' must be 'auto' or an integer of at least 2, got " ~ described_value(segment_k)) }}
         {%- endif -%}
         {%- if var('segment_k_rule') not in ['silhouette', 'calinski_harabasz', 'davies_bouldin'] -%}
             {{ exceptions.raise_compiler_error(
@@ -30,7 +30,7 @@
         ] -%}
             {%- if var(name) is not integer or var(name) < minimum -%}
                 {{ exceptions.raise_compiler_error(
-                    "Var '" ~ name ~ "' must be an integer of at least " ~ minimum ~ ", got: " ~ var(name)
+                    "Var '" ~ name ~ "' must be an integer of at least " ~ minimum ~ ", got " ~ described_value(var(name))
                 ) }}
             {%- endif -%}
         {%- endfor -%}
@@ -50,7 +50,7 @@
         {%- endfor -%}
         {%- for name in ['rejected_share_error_threshold', 'rejected_share_warn_threshold'] -%}
             {%- if var(name) is not number or var(name) < 0 or var(name) > 1 -%}
-                {{ exceptions.raise_compiler_error("Var '" ~ name ~ "' must be a share between 0 and 1, got: " ~ var(name)) }}
+                {{ exceptions.raise_compiler_error("Var '" ~ name ~ "' must be a share between 0 and 1, got " ~ described_value(var(name))) }}
             {%- endif -%}
         {%- endfor -%}
         {%- if var('segment_k_max') < var('segment_k_min') -%}
@@ -59,11 +59,11 @@
             ) }}
         {%- endif -%}
         {%- for name in [
-            'min_spending_score', 'max_spending_score', 'max_annual_income_usd',
-            'rejected_share_error_threshold', 'rejected_share_warn_threshold',
+            'min_spending_score', 'max_spending_score', 'max_annual_income_usd', 'max_numeric_value',
+            'max_order_amount_usd', 'rejected_share_error_threshold', 'rejected_share_warn_threshold',
         ] -%}
             {%- if var(name) is not number or var(name) < 0 -%}
-                {{ exceptions.raise_compiler_error("Var '" ~ name ~ "' must be a non-negative number, got: " ~ var(name)) }}
+                {{ exceptions.raise_compiler_error("Var '" ~ name ~ "' must be a non-negative number, got " ~ described_value(var(name))) }}
             {%- endif -%}
         {%- endfor -%}
         {%- do check_registry_files() -%}

@@ -15,6 +15,23 @@
 {% endmacro %}
 
 
+{% macro described_value(value) %}
+    {#- A var's value as a refusal message shows it: text is named as text, so that `'5'`
+        (a number written in quotes) reads "the text '5' (write numbers without quotes)". -#}
+    {%- if value is string -%}
+        {{ return("the text '" ~ value ~ "'" ~ (" (write numbers without quotes)" if modules.re.fullmatch('[-+]?[0-9.]+([eE][-+]?[0-9]+)?', value | trim) else "")) }}
+    {%- endif -%}
+    {{ return(value | string) }}
+{% endmacro %}
+
+
+{% macro cutoff_date() %}
+    {#- The day after which an order or a loyalty membership is in the future, as a SQL date:
+        var orders_cutoff_date, or the run's date (UTC) when it is unset. -#}
+    {{ return(sql_date_var('orders_cutoff_date', "date '" ~ run_started_at.strftime('%Y-%m-%d') ~ "'")) }}
+{% endmacro %}
+
+
 {% macro sql_date_var(var_name, default_sql) %}
     {#- A date var (YYYY-MM-DD, or a date YAML already parsed) as a SQL date literal, or
         default_sql when the var is null. A date that does not exist is refused. -#}

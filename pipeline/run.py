@@ -19,7 +19,9 @@ could not write), 4 another job is running, 5 the report failed (after publishin
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -38,6 +40,37 @@ SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 EXIT_BUILD_FAILED = 1
 EXIT_NOT_STARTED = 2
 EXIT_REPORT_FAILED = 5
+
+
+# DuckDB's memory_limit: a size with a unit (e.g. 400MB, 4GB, 1.5GiB) or a share of RAM (80%).
+MEMORY_LIMIT = re.compile(r"\s*\d+(\.\d+)?\s*([KMGT]i?B|B|bytes|%)\s*", re.IGNORECASE)
+
+
+def environment_problems(environ: dict[str, str] | os._Environ[str]) -> list[str]:
+    """What is wrong with the environment variables profiles.yml reads, one sentence each
+    naming the variable, what it holds and what it takes; empty when nothing is."""
+    problems = []
+    for name in ("SEGMENTS_THREADS", "SEGMENTS_DUCKDB_THREADS"):
+        value = environ.get(name)
+        if value is not None and not (value.strip().isdigit() and int(value) >= 1):
+            problems.append(f"{name} is '{value}'; it takes a whole number of at least 1, e.g. 2.")
+    memory = environ.get("SEGMENTS_MEMORY_LIMIT")
+    if memory is not None and not MEMORY_LIMIT.fullmatch(memory):
+        problems.append(
+            f"SEGMENTS_MEMORY_LIMIT is '{memory}'; it takes a size with a unit (e.g. 400MB, "
+            "4GB) or a share of the memory (e.g. 80%)."
+        )
+    for name, default in (
+        ("SEGMENTS_DB_PATH", "warehouse/build.duckdb"),
+        ("SEGMENTS_SERVING_PATH", "warehouse/segments.duckdb"),
+    ):
+        folder = Path(environ.get(name, default)).parent
+        if not folder.is_dir():
+            problems.append(
+                f"{name} points into the folder '{folder}', which does not exist; create it "
+                "or choose another path."
+            )
+    return problems
 
 
 def last_published_run(serving_db: Path) -> str:
@@ -113,6 +146,38 @@ def build_stopped(returncode: int, target_path: Path) -> str:
     return f"dbt stopped with an error ({progress}; see its message above)"
 
 
+def failing_rows(
+    target_path: Path, build_db: Path, status: str = "fail", limit: int = 5
+) -> list[str]:
+    """The rows of each test with this status (`fail` or `warn`) that stores its failures
+    (e.g. the rejected-share tests: source, share, threshold, top rules), one line each, so
+    the failure says what to fix."""
+    try:
+        results = json.loads((target_path / "run_results.json").read_text())["results"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    stored = [
+        (result["unique_id"].split(".")[2], result["relation_name"])
+        for result in results
+        if result.get("status") == status and result.get("relation_name")
+    ]
+    if not stored or not build_db.exists():
+        return []
+    lines = []
+    try:
+        with duckdb.connect(str(build_db), read_only=True) as connection:
+            for name, relation in stored:
+                table = connection.sql(f"select * from {relation} limit {limit}")
+                for row in table.fetchall():
+                    values = dict(zip(table.columns, row, strict=True))
+                    # Tests of ours write the whole sentence in `message`.
+                    listed = ", ".join(f"{key} {value}" for key, value in values.items())
+                    lines.append(values.get("message") or f"{name}: {listed}")
+    except duckdb.Error:
+        return lines
+    return lines
+
+
 def build_interrupted(target_path: Path) -> str:
     """How far an interrupted build got."""
     build = _finished_build(target_path)
@@ -124,6 +189,8 @@ def build_interrupted(target_path: Path) -> str:
 def publish_and_report(paths: dict[str, Path]) -> int:
     """Publish the build that just passed, then print the summary and write the report."""
     serving_db = paths["serving_db"]
+    for line in failing_rows(paths["target_path"], paths["build_db"], status="warn"):
+        print(f"Warning: {line}", file=sys.stderr)
     try:
         published = publish.publish(
             paths["build_db"], serving_db, paths["parquet_link"], paths["target_path"]
@@ -174,12 +241,19 @@ def build_and_publish(argv: list[str], paths: dict[str, Path], lock: int) -> int
         return publish.EXIT_INTERRUPTED
     if returncode != 0:
         stopped = build_stopped(returncode, paths["target_path"])
+        for line in failing_rows(paths["target_path"], paths["build_db"]):
+            print(line, file=sys.stderr)
         print(f"\n{stopped}: {nothing_published}", file=sys.stderr)
         return EXIT_NOT_STARTED if returncode == EXIT_NOT_STARTED else EXIT_BUILD_FAILED
     return publish_and_report(paths)
 
 
 def main(argv: list[str]) -> int:
+    problems = environment_problems(os.environ)
+    if problems:
+        for problem in problems:
+            print(f"Not started: {problem}", file=sys.stderr)
+        return EXIT_NOT_STARTED
     paths = publish.locations_from_environment()
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     with ExitStack() as stack:

@@ -157,6 +157,9 @@ def test_bad_values_are_quarantined_with_their_reasons(tmp_path: Path) -> None:
         "D1": ["D1", *good[1:]],
         "Ü1": ["Ü1", "Femme", good[2], good[3], good[4], "Ingénieure", *good[6:]],
         "L1": ["L1", good[1], good[2], good[3], good[4], long_profession, *good[6:]],
+        "U1": ["U1", "Male", good[2], "90_000", *good[4:]],
+        "F1": ["F1", "Male", good[2], "NaN", *good[4:]],
+        "F2": ["F2", "Female", good[2], good[3], "inf", *good[5:]],
     }
     path = write_csv(tmp_path / "bad_values.csv", HEADER, [*rows, *bad.values(), bad["D1"]])
 
@@ -167,7 +170,7 @@ def test_bad_values_are_quarantined_with_their_reasons(tmp_path: Path) -> None:
         query(
             run.build_db,
             "select raw_key, failed_rules from rejected_rows where source_name = 'shop_customers' "
-            "and raw_key in ('T1', 'T2', 'N1', 'H1', 'H2', 'D1', 'Ü1', 'L1')",
+            "and raw_key in ('T1', 'T2', 'N1', 'H1', 'H2', 'D1', 'Ü1', 'L1', 'U1', 'F1', 'F2')",
         )
     )
     assert rejected == {
@@ -177,6 +180,9 @@ def test_bad_values_are_quarantined_with_their_reasons(tmp_path: Path) -> None:
         "H1": "implausible_age",
         "H2": "implausible_income",
         "D1": "duplicate_customer_id",
+        "U1": "unparseable_value",
+        "F1": "non_finite_value, implausible_income",
+        "F2": "non_finite_value, spending_score_out_of_range",
     }
     [(duplicates,)] = query(
         run.build_db,

@@ -333,6 +333,11 @@ def test_a_bad_registry_is_refused_before_any_model_runs(
 
 BAD_SETTINGS = {
     "k_below_two": ({"segment_k": 1}, "Var 'segment_k' must be 'auto' or an integer of at least 2"),
+    "k_as_text": (
+        {"segment_k": "5"},
+        "Var 'segment_k' must be 'auto' or an integer of at least 2, got the text '5' "
+        "(write numbers without quotes)",
+    ),
     "unknown_k_rule": ({"segment_k_rule": "elbow"}, "Var 'segment_k_rule' must be one of"),
     "too_few_restarts": (
         {"segment_n_init": 5},

@@ -1,4 +1,5 @@
-"""The semantic layer: `mf query` answers the metrics by segment, persona and base on DuckDB."""
+"""The semantic layer: `mf query` answers the metrics by segment, persona and base on DuckDB,
+from the published serving file."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ def test_metricflow_answers_segment_metrics(pipeline_run: Run, tmp_path: Path) -
     project = copy_project(tmp_path / "project")
     variables = environment(pipeline_run.work)
     del variables["DBT_TARGET_PATH"]
+    # The semantic layer reads the published serving file (target `serving`), not the build
+    # database: pointed at an empty build database, it still answers what was published.
+    variables["SEGMENTS_DB_PATH"] = str(tmp_path / "empty_build.duckdb")
+    variables["DBT_TARGET"] = "serving"
     parsed = subprocess.run(
         [str(BIN / "dbt"), "parse"], cwd=project, env=variables, capture_output=True, text=True
     )

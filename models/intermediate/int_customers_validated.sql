@@ -3,6 +3,18 @@
 -- The rules read the project's own columns (null where a base does not map them, and then
 -- they pass); which columns are required and segmented on comes from the registry.
 {%- set registry = customer_base_registry() -%}
+{#- Every numeric column must be a finite number; those without a range rule of their own
+    (work experience, a base's own numeric columns) are bounded by var max_numeric_value. -#}
+{%- set non_finite = [] -%}
+{%- set implausible = [] -%}
+{%- for column in registry_columns('numeric') -%}
+    {%- do non_finite.append("not isfinite(" ~ column ~ ")") -%}
+    {%- if column not in ['age', 'annual_income_usd', 'spending_score', 'family_size'] -%}
+        {%- do implausible.append(
+            "(isfinite(" ~ column ~ ") and abs(" ~ column ~ ") > " ~ var('max_numeric_value') ~ ")"
+        ) -%}
+    {%- endif -%}
+{%- endfor -%}
 {%- set missing_required = [] -%}
 {%- set missing_segment_feature = [] -%}
 {%- for base, entry in registry.items() -%}
@@ -58,6 +70,8 @@ checked as (
         *,
         concat_ws(
             ', ',
+            -- More or fewer fields than the header: the values may sit in the wrong columns.
+            case when is_ragged_row then 'ragged_row' end,
             case
                 when
                     customer_id is null
@@ -65,6 +79,15 @@ checked as (
                     then 'missing_required_value'
             end,
             case when len(unparseable_columns) > 0 then 'unparseable_value' end,
+            -- NaN and infinities parse as numbers (`nan`, `inf`, `1e309`) but are none.
+            case
+                when {{ non_finite | join('\n                    or ') }}
+                    then 'non_finite_value'
+            end,
+            case
+                when {{ implausible | join('\n                    or ') or 'false' }}
+                    then 'implausible_value'
+            end,
             case
                 when
                     age < {{ var('min_customer_age') }}

@@ -1,4 +1,7 @@
 -- Every raw loyalty membership row, with the names of the validation rules it fails.
+-- Memberships joined after the cutoff (var orders_cutoff_date; unset: the run's date, UTC)
+-- are in the future.
+{%- set cutoff = cutoff_date() %}
 with
 
 memberships as (
@@ -29,14 +32,20 @@ checked as (
         numbered_memberships.*,
         concat_ws(
             ', ',
+            case when numbered_memberships.is_ragged_row then 'ragged_row' end,
             case
-                when numbered_memberships.customer_id is null or numbered_memberships.joined_date_text is null
+                when
+                    numbered_memberships.customer_id is null
+                    or numbered_memberships.joined_date_text is null
+                    or numbered_memberships.loyalty_tier is null
                     then 'missing_required_value'
             end,
             case
                 when numbered_memberships.joined_date_text is not null and numbered_memberships.joined_date is null
                     then 'unparseable_value'
             end,
+            case when not isfinite(numbered_memberships.joined_date) then 'non_finite_value' end,
+            case when numbered_memberships.joined_date > {{ cutoff }} then 'future_join_date' end,
             case
                 when numbered_memberships.customer_id is not null and known_customers.customer_id is null
                     then 'unknown_customer'

@@ -2,7 +2,7 @@
 -- rules it fails. Valid lines are counted in the customer's behaviour features; the others go
 -- to the rejected_rows mart.
 -- Orders after the cutoff (var orders_cutoff_date; unset: the run's date, UTC) are in the future.
-{%- set orders_cutoff = sql_date_var('orders_cutoff_date', "date '" ~ run_started_at.strftime('%Y-%m-%d') ~ "'") %}
+{%- set orders_cutoff = cutoff_date() %}
 with
 
 order_lines as (
@@ -33,6 +33,7 @@ checked as (
         numbered_lines.*,
         concat_ws(
             ', ',
+            case when numbered_lines.is_ragged_row then 'ragged_row' end,
             case
                 when
                     numbered_lines.order_id is null
@@ -57,6 +58,16 @@ checked as (
             end,
             case when not known_customers.is_customer_valid then 'customer_rejected' end,
             case when numbered_lines.amount_usd <= 0 then 'non_positive_amount' end,
+            case
+                when not isfinite(numbered_lines.amount_usd) or not isfinite(numbered_lines.order_date)
+                    then 'non_finite_value'
+            end,
+            case
+                when
+                    isfinite(numbered_lines.amount_usd)
+                    and numbered_lines.amount_usd > {{ var('max_order_amount_usd') }}
+                    then 'implausible_amount'
+            end,
             case
                 when numbered_lines.order_date > {{ orders_cutoff }}
                     then 'future_order_date'

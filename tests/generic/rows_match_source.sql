@@ -1,37 +1,54 @@
 {% test rows_match_source(model, kind) %}
-    {#- A staging model keeps every raw row: per base, its row count equals that of the base's
-        raw table of this kind (`customers`, `orders` or `loyalty_members`). -#}
+    {#- A staging model keeps every raw row: per base and file, its row count equals the
+        number of records in that file. For a CSV file the records are counted independently
+        of DuckDB's reader (file_records: the file read line by line, quotes followed), so a
+        row the reader skipped, merged or split fails the test, naming the file; seeds and
+        Parquet files are counted through their reader. -#}
 with
 
 model_rows as (
     select
         customer_base,
+        source_file,
         count(*) as row_count
     from {{ model }}
-    group by customer_base
+    group by customer_base, source_file
 ),
 
 source_rows as (
     {%- set registry = customer_base_registry() %}
     {%- for base in (customer_bases() if kind == 'customers' else bases_with(kind)) %}
+    {%- set location = registry[base] if kind == 'customers' else registry[base][kind] %}
     select
         '{{ base }}' as customer_base,
+        {%- if is_csv_file(location) %}
+        source_file,
         count(*) as row_count
-    from {{ raw_relation(registry[base] if kind == 'customers' else registry[base][kind]) }}
+    from ({{ file_records(location) }}) as records
+        {%- else %}
+        {{ "source_file" if location.path else "'" ~ location.seed ~ "'" }} as source_file,
+        count(*) as row_count
+    from {{ raw_relation(location) }}
+        {%- endif %}
+    group by all
     union all
     {%- endfor %}
     select
         null::varchar as customer_base,
+        null::varchar as source_file,
         0 as row_count
     where false
 )
 
 select
     coalesce(model_rows.customer_base, source_rows.customer_base) as customer_base,
-    model_rows.row_count as model_row_count,
-    source_rows.row_count as source_row_count
+    coalesce(model_rows.source_file, source_rows.source_file) as source_file,
+    model_rows.row_count as rows_read,
+    source_rows.row_count as records_in_file
 from model_rows
 full outer join source_rows
-    on model_rows.customer_base = source_rows.customer_base
+    on
+        model_rows.customer_base = source_rows.customer_base
+        and model_rows.source_file = source_rows.source_file
 where model_rows.row_count is distinct from source_rows.row_count
 {% endtest %}

@@ -25,6 +25,7 @@ renamed as (
         {%- endfor %}
         raw_record,
         unparseable_columns,
+        is_ragged_row,
         {{ numeric_columns_or_null() }},
         {{ 'profession is null' if registry_maps('profession') else 'true' }} as is_profession_missing
     from staged

@@ -18,6 +18,7 @@ renamed as (
         tier as loyalty_tier,
         joined_date as joined_date_text,
         raw_record,
+        is_ragged_row,
         {{ parse_date('joined_date') }} as joined_date
     from staged
 )

@@ -22,7 +22,8 @@ renamed as (
         order_date as order_date_text,
         amount_usd as amount_text,
         raw_record,
-        try_cast(line_number as integer) as line_number,
+        is_ragged_row,
+        {{ parse_number('line_number', 'integer') }} as line_number,
         {{ parse_number('amount_usd') }} as amount_usd,
         {{ parse_date('order_date') }} as order_date
     from staged
