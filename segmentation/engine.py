@@ -88,6 +88,7 @@ from segmentation.space import (
     feature_matrix,
     prepare_sample,
 )
+from segmentation.stability import STABILITY_N_INIT, PartitionStability, stability_by_k
 
 # The engine's public names: the pipeline below and the pieces it is made of.
 __all__ = [
@@ -109,8 +110,10 @@ __all__ = [
     "SETTING_KEYS",
     "SETTLE_MAX_ITER",
     "SILHOUETTE_WORKING_MEMORY_MB",
+    "STABILITY_N_INIT",
     "VECTOR_COLUMN",
     "Dimension",
+    "PartitionStability",
     "PersonaCatalog",
     "SegmentFit",
     "SegmentName",
@@ -144,6 +147,7 @@ __all__ = [
     "segment_profiles",
     "settle_partition",
     "silhouette_scores",
+    "stability_by_k",
 ]
 
 
@@ -179,6 +183,11 @@ def diagnose_base(
         )
         for k in ks
     }
+    # Every k refitted on the same bootstrap resamples (segmentation/stability.py).
+    stability = stability_by_k(
+        X, {k: fit.labels for k, fit in fits.items()}, settings.random_seed,
+        settings.stability_resamples, settings.stability_sample_size,
+    )  # fmt: skip
     if settings.k is not None:
         chosen = settings.k
     else:
@@ -189,6 +198,7 @@ def diagnose_base(
             "k": k,
             "sample_row_count": len(sample),
             **{name: publish_float(value) for name, value in metrics[k].items()},
+            "stability_ari": publish_float(stability[k].ari),
             "is_chosen_k": k == chosen,
             "k_rule": settings.k_rule_label,
         }
@@ -217,6 +227,12 @@ def centroids_for_base(
             )
         fit = fit_segments(X, k, settings.random_seed, settings.n_init)
     labels, _, _ = nearest_centroids(X, fit.centroids)
+    # Hennig's cluster-wise stability of each segment; the diagnostics' resamples and fits of
+    # this k, so the same values whether or not the fit was passed in.
+    stability = stability_by_k(
+        X, {fit.k: labels}, settings.random_seed, settings.stability_resamples,
+        settings.stability_sample_size,
+    )[fit.k]  # fmt: skip
     units = [
         [
             centroid_units(float(fit.centroids[index, position]), dimension, settings.scaling)
@@ -252,6 +268,7 @@ def centroids_for_base(
                     "centroid_value": publish_float(value),
                     "centroid_standardised": publish_float(standardised),
                     "centroid_raw": publish_float(raw),
+                    "segment_stability": publish_float(stability.segment_jaccard[index]),
                     "persona_name": names[index].name,
                     "scaling": settings.scaling,
                 }

@@ -16,6 +16,7 @@ DIAGNOSTICS_DTYPES: Mapping[str, Any] = {
     "silhouette": np.float64,
     "calinski_harabasz": np.float64,
     "davies_bouldin": np.float64,
+    "stability_ari": np.float64,
     "is_chosen_k": bool,
     "k_rule": object,
 }
@@ -29,6 +30,7 @@ CENTROIDS_DTYPES: Mapping[str, Any] = {
     "centroid_value": np.float64,
     "centroid_standardised": np.float64,
     "centroid_raw": np.float64,
+    "segment_stability": np.float64,
     "persona_name": object,
     "scaling": object,
 }

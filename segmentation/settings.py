@@ -27,6 +27,8 @@ SETTING_KEYS: tuple[str, ...] = (
     "segment_n_init",
     "segment_sample_size",
     "silhouette_sample_size",
+    "segment_stability_resamples",
+    "stability_sample_size",
 )
 
 
@@ -43,6 +45,8 @@ class SegmentSettings:
     n_init: int
     sample_size: int
     silhouette_sample_size: int
+    stability_resamples: int  # 0: no stability measures (published as null)
+    stability_sample_size: int
 
     @property
     def k_rule_label(self) -> str:
@@ -75,4 +79,6 @@ def parse_settings(config: Mapping[str, object]) -> SegmentSettings:
         n_init=int(text["segment_n_init"]),
         sample_size=int(text["segment_sample_size"]),
         silhouette_sample_size=int(text["silhouette_sample_size"]),
+        stability_resamples=int(text["segment_stability_resamples"]),
+        stability_sample_size=int(text["stability_sample_size"]),
     )

@@ -351,6 +351,18 @@ BAD_SETTINGS = {
         {"categorical_feature_weight": 0},
         "Var 'categorical_feature_weight' must be a positive number",
     ),
+    "negative_resamples": (
+        {"segment_stability_resamples": -1},
+        "Var 'segment_stability_resamples' must be an integer of at least 0, got: -1",
+    ),
+    "tiny_stability_sample": (
+        {"stability_sample_size": 10},
+        "Var 'stability_sample_size' must be an integer of at least 100, got: 10",
+    ),
+    "fractional_resamples": (
+        {"segment_stability_resamples": 2.5},
+        "Var 'segment_stability_resamples' must be an integer of at least 0, got: 2.5",
+    ),
 }
 
 

@@ -109,6 +109,7 @@ def test_project_defaults_parse() -> None:
     assert (settings.k_min, settings.k_max, settings.n_init) == (2, 10, 10)
     assert (settings.sample_size, settings.silhouette_sample_size) == (100_000, 10_000)
     assert settings.scaling == "standard" and settings.random_seed == 42
+    assert (settings.stability_resamples, settings.stability_sample_size) == (10, 5_000)
 
 
 def test_parse_settings_converts_values_rendered_as_text() -> None:
@@ -123,6 +124,8 @@ def test_parse_settings_converts_values_rendered_as_text() -> None:
             "segment_n_init": "12",
             "segment_sample_size": "5000",
             "silhouette_sample_size": " 2000 ",
+            "segment_stability_resamples": "0",
+            "stability_sample_size": "800",
         }
     )
     assert settings.k == 7 and settings.k_rule_label == "fixed"
@@ -130,6 +133,7 @@ def test_parse_settings_converts_values_rendered_as_text() -> None:
     assert settings.k_rule == "davies_bouldin" and settings.scaling == "none"
     assert (settings.random_seed, settings.n_init, settings.sample_size) == (0, 12, 5000)
     assert settings.silhouette_sample_size == 2000
+    assert (settings.stability_resamples, settings.stability_sample_size) == (0, 800)
     assert settings_with(segment_k="auto").k is None
 
 
@@ -718,3 +722,37 @@ def test_parallel_fits_equal_sequential_fits() -> None:
     for ours, alone in zip(parallel, sequential, strict=True):
         assert np.array_equal(ours.centroids, alone.centroids)
         assert np.array_equal(ours.labels, alone.labels)
+
+
+# --------------------------------------------------------------------------- stability
+
+
+def test_diagnostics_and_centroids_publish_stability(
+    mall: pd.DataFrame, catalog: engine.PersonaCatalog
+) -> None:
+    """The diagnostics carry each k's ARI and the centroids each segment's Jaccard, the values
+    of segmentation/stability.py on the sample's fits, rounded; 0 resamples publish nulls."""
+    settings = settings_with(segment_k=5)
+    sample, dims = vectorised(mall, INCOME_SPENDING), dims_of(mall, INCOME_SPENDING)
+    diagnostics, centroids = engine.segment_base(sample, "mall", settings, dims, catalog)
+
+    X = engine.feature_matrix(engine.prepare_sample(sample), "mall", dims)
+    fits = {k: engine.fit_segments(X, k, 42, 10) for k in diagnostics["k"]}
+    expected = engine.stability_by_k(X, {k: fit.labels for k, fit in fits.items()}, 42, 10, 5_000)
+    published = dict(zip(diagnostics["k"], diagnostics["stability_ari"], strict=True))
+    assert published == {k: engine.publish_float(s.ari) for k, s in expected.items()}
+    # The five Mall groups come back in every resample; other ks do not.
+    assert published[5] > 0.95 and published[5] == max(published.values())
+
+    per_segment = centroids.groupby("segment_id")["segment_stability"]
+    assert (per_segment.nunique() == 1).all()  # the same on every dimension row
+    assert per_segment.first().tolist() == [
+        engine.publish_float(value) for value in expected[5].segment_jaccard
+    ]
+    assert per_segment.first().min() > 0.9
+
+    off = settings_with(segment_k=5, segment_stability_resamples=0)
+    diagnostics, centroids = engine.segment_base(sample, "mall", off, dims, catalog)
+    assert diagnostics["stability_ari"].isna().all()
+    assert centroids["segment_stability"].isna().all()
+    assert diagnostics["silhouette"].notna().all()

@@ -1,5 +1,6 @@
 -- One row per customer base and number of segments k tried: the fit and separation
--- measures that pick k (data for elbow and silhouette charts), the chosen k flagged.
+-- measures that pick k (data for elbow and silhouette charts), the partition's stability
+-- under resampling, the chosen k flagged.
 with
 
 diagnostics as (
@@ -16,6 +17,7 @@ final as (
         silhouette,
         calinski_harabasz,
         davies_bouldin,
+        stability_ari,
         is_chosen_k
     from diagnostics
 )

@@ -2,7 +2,8 @@
 -- The description is written from the segment's profile against its base (segment_profiles),
 -- so its words always agree with the numbers; the recommendations are the catalog's where the
 -- segment is named after a catalog persona, and the rules of macros/segment_words.sql
--- otherwise. The value index and budget share are explained in the README.
+-- otherwise. The value index and budget share are explained in the README; the segment's
+-- stability under resampling comes with its centroid (int_segment_centroids).
 with
 
 segmented_customers as (
@@ -34,6 +35,14 @@ attribute_profiles as (
         standardised_mean,
         is_segment_feature
     from {{ ref('segment_profiles') }}
+),
+
+segment_stabilities as (
+    select distinct
+        customer_base,
+        segment_id,
+        segment_stability
+    from {{ ref('int_segment_centroids') }}
 ),
 
 category_mix as (
@@ -320,6 +329,7 @@ final as (
         profiles.outlier_count,
         round(budgets.value_index, 6) as value_index,
         round(budgets.recommended_budget_share, 9) as recommended_budget_share,
+        segment_stabilities.segment_stability,
         personas.persona_name is not null as is_catalog_persona
     from profiles
     left join personas
@@ -352,6 +362,10 @@ final as (
         on
             profiles.customer_base = rfm_mixes.customer_base
             and profiles.segment_id = rfm_mixes.segment_id
+    left join segment_stabilities
+        on
+            profiles.customer_base = segment_stabilities.customer_base
+            and profiles.segment_id = segment_stabilities.segment_id
 )
 
 select * from final

@@ -1,4 +1,4 @@
-"""Canonical KMeans centroids and segment names per customer base for the chosen k.
+"""Canonical KMeans centroids, segment stability and names per customer base for the chosen k.
 
 The chosen k is read from ``int_segment_diagnostics`` and refitted with the same
 sample, seed and engine, so the two models never disagree. The segmentation

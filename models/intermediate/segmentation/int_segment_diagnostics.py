@@ -1,4 +1,4 @@
-"""KMeans diagnostics per customer base and k (inertia, silhouette, CH, DB, chosen k).
+"""KMeans diagnostics per customer base and k (inertia, silhouette, CH, DB, stability, chosen k).
 
 The segmentation logic lives in the ``segmentation`` package (installed into the
 project environment); this model only reads its inputs and settings and hands
