@@ -27,7 +27,11 @@ SETTING_KEYS: tuple[str, ...] = (
     "segment_n_init",
     "segment_sample_size",
     "silhouette_sample_size",
+    "segment_mode",
+    "segment_match_max_distance",
 )
+#: ``refit`` fits and registers a model; ``score`` assigns with the latest registered one.
+SEGMENT_MODES: tuple[str, ...] = ("refit", "score")
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,13 @@ class SegmentSettings:
     n_init: int
     sample_size: int
     silhouette_sample_size: int
+    mode: str = "refit"
+    match_max_distance: float = 1.0
+
+    @property
+    def fits(self) -> bool:
+        """Whether this run fits models (``refit``) or only scores with registered ones."""
+        return self.mode == "refit"
 
     @property
     def k_rule_label(self) -> str:
@@ -75,4 +86,6 @@ def parse_settings(config: Mapping[str, object]) -> SegmentSettings:
         n_init=int(text["segment_n_init"]),
         sample_size=int(text["segment_sample_size"]),
         silhouette_sample_size=int(text["silhouette_sample_size"]),
+        mode=text["segment_mode"],
+        match_max_distance=float(text["segment_match_max_distance"]),
     )

@@ -52,6 +52,7 @@ profiles as (
         segment_id,
         segment_key,
         persona_name,
+        model_version,
         count(*) as customer_count,
         avg(age) as mean_age,
         avg(annual_income_usd) as mean_annual_income_usd,
@@ -68,7 +69,7 @@ profiles as (
         ) as loyalty_rate,
         count(*) filter (where is_outlier) as outlier_count
     from segmented_customers
-    group by customer_base, segment_id, segment_key, persona_name
+    group by customer_base, segment_id, segment_key, persona_name, model_version
 ),
 
 -- Exact medians from value counts: median() would hold every customer's values in memory.
@@ -294,6 +295,7 @@ final as (
         top_professions.top_profession,
         top_categories.top_product_category,
         rfm_mixes.rfm_segment_mix,
+        profiles.model_version,
         profiles.customer_count,
         round(
             profiles.customer_count / sum(profiles.customer_count) over (partition by profiles.customer_base), 9
