@@ -33,7 +33,8 @@
         'product_categories', 'order_channels', 'orders_cutoff_date', 'rfm_reference_date',
         'segment_features', 'categorical_feature_weight', 'max_categorical_levels', 'segment_k', 'segment_k_min',
         'segment_k_max', 'segment_k_rule', 'segment_scaling', 'random_seed', 'segment_n_init',
-        'segment_sample_size', 'silhouette_sample_size', 'outlier_distance_quantile',
+        'segment_sample_size', 'silhouette_sample_size', 'outlier_distance_quantile', 'segment_mode',
+        'segment_match_max_distance', 'drift_psi_threshold', 'drift_bins',
     ] -%}
     {%- set settings = {} -%}
     {%- for name in names -%}
