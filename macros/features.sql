@@ -58,23 +58,33 @@
 {%- endmacro %}
 
 
-{% macro feature_vector(customers, levels, scaling) -%}
+{% macro feature_vector(customers, parameters) -%}
     {#- Per customer, the point its base is segmented in, as one list in the order of
-        int_segment_dimensions: its numeric features (z-scores, or raw values when scaling is
-        'none'), then for each categorical feature one indicator per value of the base. -#}
+        int_segment_dimensions: its numeric features (z-scores with the space's mean and
+        standard deviation, or raw values when its scaling is 'none'), then for each
+        categorical feature one indicator per value of the space. `parameters` holds the
+        space per base: `<feature>__mean`, `<feature>__stddev`, `<feature>__levels`,
+        `<feature>__encoding` and `scaling`. -#}
     case {{ customers }}.customer_base
         {%- for base in customer_bases() %}
         when '{{ base }}' then list_concat(
             [
                 {%- for feature in segment_features(base) %}
-                {{ customers }}.{{ feature }}{{ '_z' if scaling == 'standard' }}::double{{ "," if not loop.last }}
+                case
+                    when {{ parameters }}.scaling = 'standard' then {{ zscore(
+                        customers ~ '.' ~ feature,
+                        parameters ~ '.' ~ feature ~ '__mean',
+                        parameters ~ '.' ~ feature ~ '__stddev'
+                    ) }}
+                    else {{ customers }}.{{ feature }}
+                end::double{{ "," if not loop.last }}
                 {%- endfor %}
             ]::double[]
             {%- for feature in categorical_segment_features(base) %},
             list_transform(
-                {{ levels }}.{{ feature }}__levels,
+                {{ parameters }}.{{ feature }}__levels,
                 lambda level: case
-                    when {{ customers }}.{{ feature }}::varchar = level then {{ categorical_encoding_value() }}
+                    when {{ customers }}.{{ feature }}::varchar = level then {{ parameters }}.{{ feature }}__encoding
                     else 0.0
                 end
             )

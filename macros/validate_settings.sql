@@ -8,6 +8,14 @@
         {%- do segment_scaling() -%}
         {%- do categorical_encoding_value() -%}
         {%- do outlier_quantile() -%}
+        {%- do check_score_mode() -%}
+        {%- for name in ['segment_match_max_distance', 'drift_psi_threshold'] -%}
+            {%- if var(name) is not number or var(name) is sameas true or var(name) is sameas false or var(name) < 0 -%}
+                {{ exceptions.raise_compiler_error(
+                    "Var '" ~ name ~ "' must be a number of at least 0, got: " ~ var(name)
+                ) }}
+            {%- endif -%}
+        {%- endfor -%}
         {%- do sql_string_list('product_categories') -%}
         {%- do sql_string_list('order_channels') -%}
         {%- do sql_date_var('orders_cutoff_date', 'current_date') -%}
@@ -27,7 +35,7 @@
             ('segment_sample_size', 100), ('silhouette_sample_size', 100),
             ('segment_stability_resamples', 0), ('stability_sample_size', 100), ('min_customer_age', 0),
             ('max_customer_age', 1), ('min_working_age', 0), ('max_family_size', 1),
-            ('max_categorical_levels', 2),
+            ('max_categorical_levels', 2), ('drift_bins', 2),
         ] -%}
             {%- if var(name) is not integer or var(name) < minimum -%}
                 {{ exceptions.raise_compiler_error(

@@ -29,7 +29,11 @@ SETTING_KEYS: tuple[str, ...] = (
     "silhouette_sample_size",
     "segment_stability_resamples",
     "stability_sample_size",
+    "segment_mode",
+    "segment_match_max_distance",
 )
+#: ``refit`` fits and registers a model; ``score`` assigns with the latest registered one.
+SEGMENT_MODES: tuple[str, ...] = ("refit", "score")
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,13 @@ class SegmentSettings:
     silhouette_sample_size: int
     stability_resamples: int  # 0: no stability measures (published as null)
     stability_sample_size: int
+    mode: str = "refit"
+    match_max_distance: float = 1.0
+
+    @property
+    def fits(self) -> bool:
+        """Whether this run fits models (``refit``) or only scores with registered ones."""
+        return self.mode == "refit"
 
     @property
     def k_rule_label(self) -> str:
@@ -81,4 +92,6 @@ def parse_settings(config: Mapping[str, object]) -> SegmentSettings:
         silhouette_sample_size=int(text["silhouette_sample_size"]),
         stability_resamples=int(text["segment_stability_resamples"]),
         stability_sample_size=int(text["stability_sample_size"]),
+        mode=text["segment_mode"],
+        match_max_distance=float(text["segment_match_max_distance"]),
     )

@@ -126,8 +126,12 @@ def test_parse_settings_converts_values_rendered_as_text() -> None:
             "silhouette_sample_size": " 2000 ",
             "segment_stability_resamples": "0",
             "stability_sample_size": "800",
+            "segment_mode": "score",
+            "segment_match_max_distance": "0.5",
         }
     )
+    assert settings.mode == "score" and not settings.fits
+    assert settings.match_max_distance == 0.5
     assert settings.k == 7 and settings.k_rule_label == "fixed"
     assert (settings.k_min, settings.k_max) == (3, 8)
     assert settings.k_rule == "davies_bouldin" and settings.scaling == "none"

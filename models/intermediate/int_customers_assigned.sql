@@ -19,10 +19,11 @@ centroids as (
         segment_id,
         dimension_position,
         centroid_value
-    from {{ ref('int_segment_centroids') }}
+    from {{ ref('int_segment_models_in_force') }}
 ),
 
--- Each centroid as a list in dimension order, and each base's centroids in segment order.
+-- Each centroid as a list in dimension order, and each base's centroids and their segment ids
+-- in segment order (ids are the registered model's, stable across refits).
 centroid_vectors as (
     select
         customer_base,
@@ -35,7 +36,8 @@ centroid_vectors as (
 centroid_lists as (
     select
         customer_base,
-        list(centroid_vector order by segment_id) as base_centroids
+        list(centroid_vector order by segment_id) as base_centroids,
+        list(segment_id order by segment_id) as base_segment_ids
     from centroid_vectors
     group by customer_base
 ),
@@ -44,6 +46,7 @@ distances as (
     select
         customers.customer_base,
         customers.customer_id,
+        centroid_lists.base_segment_ids,
         list_transform(
             centroid_lists.base_centroids,
             lambda centroid: list_distance(customers.feature_vector, centroid)  -- noqa: RF02
@@ -57,7 +60,7 @@ assigned as (
     select
         customer_base,
         customer_id,
-        list_position(centroid_distances, list_min(centroid_distances))::integer as segment_id,
+        base_segment_ids[list_position(centroid_distances, list_min(centroid_distances))]::integer as segment_id,
         list_min(centroid_distances) as distance_to_centroid,
         list_sort(centroid_distances)[2] as distance_to_next_centroid
     from distances

@@ -21,13 +21,20 @@ feature_statistics as (
     from {{ ref('int_feature_statistics') }}
 ),
 
-category_levels as (
+-- The space each base's customers are placed in: this run's (refit) or the registered
+-- model's, frozen with it (score).
+dimensions as (
     select
         customer_base,
+        dimension_position,
         feature_name,
+        feature_kind,
         category_value,
-        level_position
-    from {{ ref('int_category_levels') }}
+        feature_mean,
+        feature_stddev,
+        encoding_value,
+        scaling
+    from {{ ref('int_segment_dimensions') }}
 ),
 
 statistics_by_base as (
@@ -38,17 +45,24 @@ statistics_by_base as (
     group by customer_base
 ),
 
--- Per base, the values of each categorical feature in level order.
-levels_by_base as (
+-- Per base, what places a customer in its space: the mean and standard deviation of each
+-- numeric feature, and the values of each categorical feature in level order with the
+-- indicator's value.
+vector_parameters as (
     select
         customer_base,
+        {%- for feature in candidate_features() %}
+        max(feature_mean) filter (where feature_name = '{{ feature }}') as {{ feature }}__mean,
+        max(feature_stddev) filter (where feature_name = '{{ feature }}') as {{ feature }}__stddev,
+        {%- endfor %}
         {%- for feature in categorical_features %}
-        list(category_value order by level_position) filter (
+        list(category_value order by dimension_position) filter (
             where feature_name = '{{ feature }}'
         ) as {{ feature }}__levels,
+        max(encoding_value) filter (where feature_name = '{{ feature }}') as {{ feature }}__encoding,
         {%- endfor %}
-        count(*) as level_count
-    from category_levels
+        any_value(scaling) as scaling
+    from dimensions
     group by customer_base
 ),
 
@@ -64,11 +78,11 @@ standardised as (
 vectorised as (
     select
         standardised.*,
-        {{ feature_vector('standardised', 'levels_by_base', segment_scaling()) }} as feature_vector
+        {{ feature_vector('standardised', 'vector_parameters') }} as feature_vector
     from standardised
-    -- Read by the categorical indicators of feature_vector, where a base has any.
-    left join levels_by_base  -- noqa: ST11
-        on standardised.customer_base = levels_by_base.customer_base
+    -- Read by feature_vector.
+    left join vector_parameters  -- noqa: ST11
+        on standardised.customer_base = vector_parameters.customer_base
 )
 
 select * from vectorised

@@ -4,6 +4,68 @@
 -- worth categorical_feature_weight / sqrt(2) when the customer has that value and 0
 -- otherwise (so two customers in different categories are categorical_feature_weight
 -- apart). The order of the rows is the order of `feature_vector` in int_customers_featurized.
+-- In score mode (var segment_mode) the space is the one of the latest registered model of the
+-- base, frozen with it: its features, categories, means, standard deviations and scaling.
+{%- if segment_mode() == 'score' %}
+with
+
+registered as (
+    select
+        customer_base,
+        model_version,
+        segment_id,
+        dimension_position,
+        feature_name,
+        feature_kind,
+        category_value,
+        feature_mean,
+        feature_stddev,
+        encoding_value,
+        scaling
+    from {{ model_registry_relation() }}
+),
+
+latest_versions as (
+    select
+        customer_base,
+        max(model_version) as model_version
+    from registered
+    group by customer_base
+),
+
+-- Each dimension once: the rows of the latest version's first segment.
+latest_dimensions as (
+    select
+        registered.*,
+        min(registered.dimension_position) over (
+            partition by registered.customer_base, registered.feature_name
+        ) as first_feature_dimension
+    from registered
+    inner join latest_versions
+        on
+            registered.customer_base = latest_versions.customer_base
+            and registered.model_version = latest_versions.model_version
+    qualify registered.segment_id = min(registered.segment_id) over (partition by registered.customer_base)
+),
+
+final as (
+    select
+        customer_base,
+        dimension_position,
+        feature_name,
+        feature_kind,
+        category_value,
+        dense_rank() over (partition by customer_base order by first_feature_dimension) as feature_position,
+        feature_mean,
+        feature_stddev,
+        encoding_value,
+        scaling,
+        model_version
+    from latest_dimensions
+)
+
+select * from final
+{%- else %}
 with
 
 feature_statistics as (
@@ -64,7 +126,9 @@ final as (
         feature_statistics.feature_stddev,
         case
             when dimensions.feature_kind = 'categorical' then {{ categorical_encoding_value() }}
-        end as encoding_value
+        end as encoding_value,
+        '{{ segment_scaling() }}' as scaling,
+        null::bigint as model_version
     from dimensions
     left join feature_statistics
         on
@@ -73,3 +137,4 @@ final as (
 )
 
 select * from final
+{%- endif %}

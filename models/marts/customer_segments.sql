@@ -1,5 +1,6 @@
 -- One row per valid customer: the segment and persona, the features, and the evidence of
--- the assignment (distances, confidence margin, outlier flag).
+-- the assignment (distances, confidence margin, outlier flag), the model version that assigned
+-- it, and its history: the segment it was in before and the run since which it is in this one.
 with
 
 assignments as (
@@ -40,8 +41,21 @@ personas as (
     select distinct
         customer_base,
         segment_id,
-        persona_name
-    from {{ ref('int_segment_centroids') }}
+        persona_name,
+        model_version
+    from {{ ref('int_segment_models_in_force') }}
+),
+
+-- Each customer's latest change: when it entered its segment, and from where.
+latest_changes as (
+    select
+        customer_base,
+        customer_id,
+        run_number,
+        previous_segment_id
+    from {{ ref('int_customer_segment_changes') }}
+    where segment_id is not null
+    qualify row_number() over (partition by customer_base, customer_id order by run_number desc) = 1
 ),
 
 -- A customer is an outlier when farther from its centroid than the given quantile of its
@@ -60,6 +74,7 @@ final as (
         customers.customer_base,
         customers.customer_id,
         assignments.segment_id,
+        latest_changes.previous_segment_id::integer as previous_segment_id,
         {{ segment_key('customers.customer_base', 'assignments.segment_id') }} as segment_key,
         personas.persona_name,
         customers.gender,
@@ -78,6 +93,8 @@ final as (
         customers.recency_days,
         customers.order_count,
         customers.monetary_value_usd,
+        personas.model_version::integer as model_version,
+        latest_changes.run_number::integer as segment_since_run_number,
         round(assignments.distance_to_centroid, 9) as distance_to_centroid,
         round(assignments.distance_to_next_centroid, 9) as distance_to_next_centroid,
         round(
@@ -96,6 +113,10 @@ final as (
         on
             assignments.customer_base = personas.customer_base
             and assignments.segment_id = personas.segment_id
+    left join latest_changes
+        on
+            assignments.customer_base = latest_changes.customer_base
+            and assignments.customer_id = latest_changes.customer_id
     inner join outlier_thresholds
         on
             assignments.customer_base = outlier_thresholds.customer_base

@@ -4,7 +4,7 @@
 with
 
 centroids as (
-    select * from {{ ref('int_segment_centroids') }}
+    select * from {{ ref('int_segment_models_in_force') }}
 ),
 
 dimensions as (
@@ -25,6 +25,7 @@ final as (
         centroids.category_value::varchar as category_value,
         centroids.persona_name,
         centroids.scaling,
+        centroids.model_version::integer as model_version,
         dimensions.feature_position::integer as feature_position,
         centroids.dimension_position::integer as dimension_position,
         centroids.centroid_raw,

@@ -31,7 +31,7 @@ segment_names as (
         customer_base,
         segment_id,
         persona_name
-    from {{ ref('int_segment_centroids') }}
+    from {{ ref('int_segment_models_in_force') }}
 ),
 
 feature_statistics as (

@@ -3,7 +3,7 @@
 -- so its words always agree with the numbers; the recommendations are the catalog's where the
 -- segment is named after a catalog persona, and the rules of macros/segment_words.sql
 -- otherwise. The value index and budget share are explained in the README; the segment's
--- stability under resampling comes with its centroid (int_segment_centroids).
+-- stability under resampling comes with its model (int_segment_models_in_force).
 with
 
 segmented_customers as (
@@ -42,7 +42,7 @@ segment_stabilities as (
         customer_base,
         segment_id,
         segment_stability
-    from {{ ref('int_segment_centroids') }}
+    from {{ ref('int_segment_models_in_force') }}
 ),
 
 category_mix as (
@@ -61,6 +61,7 @@ profiles as (
         segment_id,
         segment_key,
         persona_name,
+        model_version,
         count(*) as customer_count,
         avg(age) as mean_age,
         avg(annual_income_usd) as mean_annual_income_usd,
@@ -77,7 +78,7 @@ profiles as (
         ) as loyalty_rate,
         count(*) filter (where is_outlier) as outlier_count
     from segmented_customers
-    group by customer_base, segment_id, segment_key, persona_name
+    group by customer_base, segment_id, segment_key, persona_name, model_version
 ),
 
 -- Exact medians from value counts: median() would hold every customer's values in memory.
@@ -303,6 +304,7 @@ final as (
         top_professions.top_profession,
         top_categories.top_product_category,
         rfm_mixes.rfm_segment_mix,
+        profiles.model_version,
         profiles.customer_count,
         round(
             profiles.customer_count / sum(profiles.customer_count) over (partition by profiles.customer_base), 9

@@ -8,12 +8,22 @@ source_counts as (
     select * from {{ ref('source_row_counts') }}
 ),
 
-diagnostics as (
+current_run as (
+    select
+        run_number,
+        segment_mode
+    from {{ ref('int_build_runs') }}
+    qualify run_number = max(run_number) over ()
+),
+
+-- The model in force in each base: its version and number of segments.
+models as (
     select
         customer_base,
-        k
-    from {{ ref('int_segment_diagnostics') }}
-    where is_chosen_k
+        any_value(model_version) as model_version,
+        count(distinct segment_id) as k
+    from {{ ref('int_segment_models_in_force') }}
+    group by customer_base
 ),
 
 counts as (
@@ -30,8 +40,10 @@ counts as (
 chosen_k as (
     select
         to_json(map_from_entries(list((customer_base, k) order by customer_base)))::varchar
-            as chosen_k_json
-    from diagnostics
+            as chosen_k_json,
+        to_json(map_from_entries(list((customer_base, model_version) order by customer_base)))::varchar
+            as model_versions_json
+    from models
 ),
 
 final as (
@@ -41,14 +53,18 @@ final as (
         (select versions.library_version from pragma_version() as versions) as duckdb_version,
         counts.input_row_counts_json,
         counts.rejected_row_counts_json,
+        current_run.segment_mode,
         '{{ tojson(segmentation_settings()) | replace("'", "''") }}' as settings_json,
         chosen_k.chosen_k_json,
+        chosen_k.model_versions_json,
+        current_run.run_number::integer as run_number,
         counts.input_row_count,
         counts.rejected_row_count,
         '{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}'::timestamp as started_at,
         null::timestamp as finished_at
     from counts
     cross join chosen_k
+    cross join current_run
 )
 
 select * from final

@@ -21,6 +21,9 @@ def model(dbt, session):
 
     # Every setting arrives in one config entry, checked before any model ran.
     settings = parse_settings(dbt.config.get("segmentation"))
+    if not settings.fits:
+        # Score mode fits nothing: customers are assigned with the registered models.
+        return combine_centroids([])
     samples = dbt.ref("int_segment_samples")
     dimensions = dbt.ref("int_segment_dimensions").df()
     catalog = parse_persona_catalog(dbt.ref("stg_reference__personas").df())

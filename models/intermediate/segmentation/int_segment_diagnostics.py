@@ -19,6 +19,9 @@ def model(dbt, session):
 
     # Every setting arrives in one config entry, checked before any model ran.
     settings = parse_settings(dbt.config.get("segmentation"))
+    if not settings.fits:
+        # Score mode fits nothing: customers are assigned with the registered models.
+        return combine_diagnostics([])
     samples = dbt.ref("int_segment_samples")
     dimensions = dbt.ref("int_segment_dimensions").df()
 
