@@ -171,3 +171,14 @@
         index finite. -#}
     greatest({{ share }}, 0.0001)
 {%- endmacro %}
+
+
+{% macro this_or_empty(columns) -%}
+    {#- In an incremental model: the model's own table as it stands before this run, or, on
+        its first run, an empty relation with the given columns ({name: type}). -#}
+    {%- if is_incremental() -%}
+        {{ this }}
+    {%- else -%}
+        (select {% for name, type in columns.items() %}null::{{ type }} as {{ name }}{{ ", " if not loop.last }}{% endfor %} where false)
+    {%- endif -%}
+{%- endmacro %}

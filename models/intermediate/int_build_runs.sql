@@ -7,17 +7,10 @@
 with
 
 previous_runs as (
-    {%- if is_incremental() %}
     select
-        run_number,
-        run_id
-    from {{ this }}
-    {%- else %}
-    select
-        null::bigint as run_number,
-        null::varchar as run_id
-    where false
-    {%- endif %}
+        runs.run_number,
+        runs.run_id
+    from {{ this_or_empty({'run_number': 'bigint', 'run_id': 'varchar'}) }} as runs
 ),
 
 final as (
@@ -26,9 +19,7 @@ final as (
         '{{ invocation_id }}' as run_id,
         '{{ segment_mode() }}' as segment_mode,
         '{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}'::timestamp as started_at
-    where not exists (
-        select 1 from previous_runs where previous_runs.run_id = '{{ invocation_id }}'
-    )
+    where '{{ invocation_id }}' not in (select previous_runs.run_id from previous_runs)
 )
 
 select * from final

@@ -32,22 +32,15 @@ models as (
 ),
 
 earlier_changes as (
-    {%- if is_incremental() %}
     select
-        customer_base,
-        customer_id,
-        run_number,
-        segment_id
-    from {{ this }}
-    where run_number < (select current_run.run_number from current_run)
-    {%- else %}
-    select
-        null::varchar as customer_base,
-        null::varchar as customer_id,
-        null::bigint as run_number,
-        null::integer as segment_id
-    where false
-    {%- endif %}
+        changes.customer_base,
+        changes.customer_id,
+        changes.run_number,
+        changes.segment_id
+    from {{ this_or_empty({
+        'customer_base': 'varchar', 'customer_id': 'varchar', 'run_number': 'bigint', 'segment_id': 'integer'
+    }) }} as changes
+    where changes.run_number < (select current_run.run_number from current_run)
 ),
 
 -- Each customer's segment before this run: its latest change, unless that was leaving.

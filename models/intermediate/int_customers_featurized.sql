@@ -51,10 +51,7 @@ statistics_by_base as (
 vector_parameters as (
     select
         customer_base,
-        {%- for feature in candidate_features() %}
-        max(feature_mean) filter (where feature_name = '{{ feature }}') as {{ feature }}__mean,
-        max(feature_stddev) filter (where feature_name = '{{ feature }}') as {{ feature }}__stddev,
-        {%- endfor %}
+        {{ pivoted_statistics(candidate_features()) }},
         {%- for feature in categorical_features %}
         list(category_value order by dimension_position) filter (
             where feature_name = '{{ feature }}'

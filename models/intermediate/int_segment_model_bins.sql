@@ -9,7 +9,10 @@
     unique_key=['customer_base', 'model_version'],
     full_refresh=false,
 ) }}
-{%- set bins = var('drift_bins') | int %}
+{%- set quantiles = [] %}
+{%- for position in range(1, var('drift_bins') | int) %}
+    {%- do quantiles.append(position ~ ' / ' ~ var('drift_bins') | int) %}
+{%- endfor %}
 
 with
 
@@ -29,15 +32,12 @@ registered as (
 ),
 
 sample_customers as (
-    select
-        samples.customer_base,
-        samples.customer_id,
-        enriched.* exclude (customer_base, customer_id)
-    from {{ ref('int_segment_samples') }} as samples
-    inner join {{ ref('int_customers_enriched') }} as enriched
+    select enriched.*
+    from {{ ref('int_customers_enriched') }} as enriched
+    semi join {{ ref('int_segment_samples') }} as samples
         on
-            samples.customer_base = enriched.customer_base
-            and samples.customer_id = enriched.customer_id
+            enriched.customer_base = samples.customer_base
+            and enriched.customer_id = samples.customer_id
 ),
 
 sample_values as (
@@ -60,7 +60,7 @@ edges as (
         feature_name,
         list_sort(list_distinct(quantile_cont(
             numeric_value,
-            [{% for position in range(1, bins) %}{{ position }} / {{ bins }}{{ ", " if not loop.last }}{% endfor %}]
+            [{{ quantiles | join(', ') }}]
         ))) as upper_bounds
     from values_of_registered
     where feature_kind = 'numeric'
@@ -73,8 +73,10 @@ numeric_binned as (
         values_of_registered.model_version,
         values_of_registered.feature_name,
         'numeric' as feature_kind,
-        len(list_filter(edges.upper_bounds, lambda bound: bound < values_of_registered.numeric_value)) + 1
-            as bin_position,
+        len(list_filter(
+            edges.upper_bounds,
+            lambda bound: bound < values_of_registered.numeric_value  -- noqa: RF02
+        )) + 1 as bin_position,
         edges.upper_bounds
     from values_of_registered
     inner join edges

@@ -110,32 +110,36 @@ current_shares as (
     group by customer_base, feature_name, bin_position
 ),
 
-feature_drift as (
+-- Each bin's current and reference shares, floored so that an empty bin keeps the index finite.
+bin_shares as (
     select
         coalesce(reference_bins.customer_base, current_shares.customer_base) as customer_base,
         coalesce(reference_bins.feature_name, current_shares.feature_name) as feature_name,
-        round(sum(
-            ({{ drift_share('coalesce(current_shares.current_share, 0)') }}
-                - {{ drift_share('coalesce(reference_bins.training_share, 0)') }})
-            * ln(
-                {{ drift_share('coalesce(current_shares.current_share, 0)') }}
-                / {{ drift_share('coalesce(reference_bins.training_share, 0)') }}
-            )
-        ), 9) as population_stability_index
+        {{ drift_share('coalesce(current_shares.current_share, 0)') }} as current_share,
+        {{ drift_share('coalesce(reference_bins.training_share, 0)') }} as reference_share
     from reference_bins
     full outer join current_shares
         on
             reference_bins.customer_base = current_shares.customer_base
             and reference_bins.feature_name = current_shares.feature_name
             and reference_bins.bin_position = current_shares.bin_position
-    group by 1, 2
+),
+
+feature_drift as (
+    select
+        customer_base,
+        feature_name,
+        round(sum((current_share - reference_share) * ln(current_share / reference_share)), 9)
+            as population_stability_index
+    from bin_shares
+    group by customer_base, feature_name
 ),
 
 previous_shares as (
     select
         customer_base,
         from_segment_id as segment_id,
-        sum(customer_count) / sum(sum(customer_count)) over (partition by customer_base) as share
+        sum(customer_count) / sum(sum(customer_count)) over (partition by customer_base) as segment_share
     from migrations
     where from_segment_id is not null
     group by customer_base, from_segment_id
@@ -145,7 +149,7 @@ current_segment_shares as (
     select
         customer_base,
         to_segment_id as segment_id,
-        sum(customer_count) / sum(sum(customer_count)) over (partition by customer_base) as share
+        sum(customer_count) / sum(sum(customer_count)) over (partition by customer_base) as segment_share
     from migrations
     where to_segment_id is not null
     group by customer_base, to_segment_id
@@ -155,8 +159,8 @@ share_drift as (
     select
         coalesce(current_segment_shares.customer_base, previous_shares.customer_base) as customer_base,
         coalesce(current_segment_shares.segment_id, previous_shares.segment_id) as segment_id,
-        round(previous_shares.share, 9) as reference_share,
-        round(current_segment_shares.share, 9) as current_share
+        round(previous_shares.segment_share, 9) as reference_share,
+        round(current_segment_shares.segment_share, 9) as current_share
     from current_segment_shares
     full outer join previous_shares
         on
