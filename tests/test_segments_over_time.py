@@ -5,7 +5,8 @@ customers moved from one group to another, 100 new ones joined and 50 left: noth
 fitted, the same model version assigns everyone. Run 3 refits on shifted data (one group
 gone, a new one far from every other): the segments that still exist keep their ids and
 names, the new one gets a new id, the vanished one is recorded, and drift is high; it runs
-with --full-refresh, which the registry and the history survive.
+with --full-refresh, which the registry and the history survive. Run 4 repeats run 3: the same
+model version, ids and marts.
 
 Every file here is written by the test itself, from a seeded generator."""
 
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import Run, query, run_dbt
+from conftest import Run, mart_contents, query, run_dbt
 
 #: (annual income, spending score) of each generated group.
 GROUPS = {
@@ -28,6 +29,8 @@ GROUPS = {
     "newcomers": (150_000, 50),
 }
 GROUP_SIZE = 250
+#: The marts a rerun of the same input must leave identical (the history marts grow by a run).
+RERUN_MARTS = ["customer_segments", "segment_summary", "segment_centroids", "segment_models"]
 SELECT = [
     "build",
     "--select",
@@ -127,7 +130,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
         [*SELECT, "--full-refresh"], work, dbt_vars={"customer_bases": registry(third), **settings}
     )
     assert run_3.ok, run_3.output[-4000:]
+    marts_3 = mart_contents(run_3.build_db, RERUN_MARTS)
+
+    # Run 4: run 3 again, same file and settings.
+    run_4 = run_dbt(SELECT, work, dbt_vars={"customer_bases": registry(third), **settings})
+    assert run_4.ok, run_4.output[-4000:]
     return {
+        "rerun": (marts_3, mart_contents(run_4.build_db, RERUN_MARTS)),
         "build_db": run_3.build_db,
         "groups": groups,
         "moved": moved,
@@ -244,3 +253,14 @@ def test_drift_is_zero_on_the_training_data_and_high_after_a_shift(runs: dict) -
     # Run 3's data (lavish gone, newcomers at 150k) against version 1's training sample.
     assert rows["3:annual_income_usd"] > 0.25
     assert "drift_below_threshold" in runs["outputs"][2] and "WARN" in runs["outputs"][2]
+
+
+def test_the_same_input_again_keeps_the_model_and_the_marts(runs: dict) -> None:
+    before, after = runs["rerun"]
+    assert after == before
+    assert {row[1] for row in after["segment_models"]} == {1, 2}
+    kinds = query(
+        runs["build_db"],
+        "select distinct migration_kind from segment_migrations where run_number = 4",
+    )
+    assert kinds == [("stayed",)]
