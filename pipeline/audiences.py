@@ -12,12 +12,14 @@ comma, `\\n`, empty for null), so the same marts give the same bytes.
 
 `publish.py` writes them from the new serving file into the new Parquet folder, before the
 `marts` link is switched to it: the audiences change together with the marts, and no reader
-ever sees half a set. A segment without customers gets a file with the header only, so a
-tool that syncs the folder empties that audience rather than keeping stale members.
+ever sees half a set. A segment of the model in force without customers in this run gets a
+file with the header only, so a tool that syncs the folder empties that audience rather
+than keeping stale members.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -28,6 +30,7 @@ AUDIENCES_FOLDER = "audiences"
 CHANGES_FILE = "changes.csv"
 SEGMENTS_MART = "customer_segments"
 SUMMARY_MART = "segment_summary"
+MODELS_MART = "segment_models"
 CHANGES_MART = "segment_membership_changes"
 RUNS_MART = "segmentation_runs"
 # The changes file names its base by its folder, so it leaves out customer_base.
@@ -73,10 +76,26 @@ def run_number(connection: duckdb.DuckDBPyConnection, run_id: str) -> int:
     return int(rows[0][0])
 
 
-def segments(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str]]:
-    """(base, segment id, persona name) of every segment customer_segments assigns customers
-    to, and of any other segment of segment_summary, in base and segment order; the name is
-    the one the segment's customers carry."""
+def models_in_force(connection: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, int]]:
+    """(base, model version) of the models that assigned the run's customers, from
+    segmentation_runs.model_versions_json."""
+    [(versions,)] = connection.execute(
+        f"select model_versions_json from {RUNS_MART} where run_id = ?", [run_id]
+    ).fetchall()
+    return sorted(
+        (str(base), int(version)) for base, version in json.loads(versions or "{}").items()
+    )
+
+
+def segments(connection: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, int, str]]:
+    """(base, segment id, persona name) of every segment of the models in force (so a segment
+    no customer is in this run still gets its file), of customer_segments and of
+    segment_summary, in base and segment order; the name is the one the segment's customers
+    carry, else the model's."""
+    models = models_in_force(connection, run_id)
+    in_force = (
+        ", ".join(f"({_literal(base)}, {version})" for base, version in models) or "(null, null)"
+    )
     return [
         (str(base), int(segment_id), str(persona))
         for base, segment_id, persona in connection.execute(
@@ -86,7 +105,11 @@ def segments(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str]
                 select distinct customer_base, segment_id, persona_name, 1 as source_rank
                 from {SEGMENTS_MART}
                 union all
-                select customer_base, segment_id, persona_name, 2 as source_rank
+                select distinct customer_base, segment_id, persona_name, 2 as source_rank
+                from {MODELS_MART}
+                where (customer_base, model_version) in ({in_force})
+                union all
+                select customer_base, segment_id, persona_name, 3 as source_rank
                 from {SUMMARY_MART}
             )
             group by customer_base, segment_id
@@ -103,7 +126,7 @@ def write_audiences(source_db: Path, folder: Path, run_id: str) -> list[Path]:
     written: list[Path] = []
     with duckdb.connect(str(source_db), read_only=True) as connection:
         run = run_number(connection, run_id)
-        found = segments(connection)
+        found = segments(connection, run_id)
         bases = sorted({base for base, _, _ in found})
         for base in bases:
             (folder / base).mkdir()

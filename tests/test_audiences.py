@@ -187,6 +187,31 @@ def test_a_failed_audience_write_publishes_nothing(
     assert sorted(path.name for path in copy.work.glob("marts-*")) == [link_before.name]
 
 
+def test_a_segment_without_customers_gets_an_empty_audience(
+    pipeline_run: Run, tmp_path: Path
+) -> None:
+    """A segment of the model in force that no customer is in (score mode can leave one
+    empty) keeps its file, with the header only, so a sync empties that audience."""
+    serving = tmp_path / "segments.duckdb"
+    shutil.copy(pipeline_run.serving_db, serving)
+    with duckdb.connect(str(serving)) as connection:
+        [(run_id,)] = connection.sql("select run_id from segmentation_runs").fetchall()
+        [(base, segment_id, persona)] = connection.sql(
+            "select customer_base, segment_id, persona_name from segment_summary "
+            "order by customer_count limit 1"
+        ).fetchall()
+        for mart in ("customer_segments", "segment_summary"):
+            connection.execute(
+                f"delete from {mart} where customer_base = ? and segment_id = ?",
+                [base, segment_id],
+            )
+    written = audiences.write_audiences(serving, tmp_path / "audiences", run_id)
+    empty = tmp_path / "audiences" / base / audiences.audience_file_name(segment_id, persona)
+    assert empty in written
+    assert empty.read_text(encoding="utf-8") == ",".join(AUDIENCE_HEADER) + "\n"
+    assert len(written) == len(list(audience_folder(pipeline_run).glob("*/*.csv")))
+
+
 def test_second_run_flags_exactly_the_customers_who_moved_or_joined(
     pipeline_run: Run, second_run: Run
 ) -> None:
