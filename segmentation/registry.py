@@ -97,7 +97,9 @@ class RunContext:
 
 
 def empty_registry() -> pd.DataFrame:
-    return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in REGISTRY_DTYPES.items()})
+    return pd.DataFrame(
+        {column: pd.Series(dtype=dtype) for column, dtype in REGISTRY_DTYPES.items()}
+    )
 
 
 def latest_models(registry: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -114,7 +116,9 @@ def _dimension_key(row: Mapping[str, Any]) -> tuple[str, str, str | None]:
     return (
         str(row["feature_name"]),
         str(row["feature_kind"]),
-        None if category is None or (isinstance(category, float) and np.isnan(category)) else str(category),
+        None
+        if category is None or (isinstance(category, float) and np.isnan(category))
+        else str(category),
     )
 
 
@@ -133,15 +137,15 @@ def comparable(previous: pd.DataFrame, fitted: pd.DataFrame) -> bool:
     ) == _categorical_features(fitted)
 
 
-def centroids_in_space(
-    rows: pd.DataFrame, space: pd.DataFrame
-) -> tuple[list[int], FloatArray]:
+def centroids_in_space(rows: pd.DataFrame, space: pd.DataFrame) -> tuple[list[int], FloatArray]:
     """The segments of ``rows`` (a model's rows, with dimensions) as points in the space of
     the model ``space``: each numeric centroid, in raw units, standardised with that model's
     mean and standard deviation (kept raw when it was not scaled); each category indicator
     as its centroid value, 0 for a category the model ``space`` does not have."""
     space_dimensions = (
-        space.drop_duplicates("dimension_position").sort_values("dimension_position").to_dict("records")
+        space.drop_duplicates("dimension_position")
+        .sort_values("dimension_position")
+        .to_dict("records")
     )
     position = {_dimension_key(row): index for index, row in enumerate(space_dimensions)}
     segment_ids = sorted(int(value) for value in rows["segment_id"].unique())
@@ -242,7 +246,9 @@ def register_base(
         previous_ids, previous_points = centroids_in_space(previous, previous)
         _, fitted_points = centroids_in_space(model, previous)
         matches = match_segments(previous_points, fitted_points, context.match_max_distance)
-        previous_names = previous.drop_duplicates("segment_id").set_index("segment_id")["persona_name"]
+        previous_names = previous.drop_duplicates("segment_id").set_index("segment_id")[
+            "persona_name"
+        ]
         for index, (previous_index, distance) in matches.items():
             previous_id = previous_ids[previous_index]
             new_ids[fitted_ids[index]] = previous_id
@@ -267,7 +273,9 @@ def register_base(
         names[segment_id] = f"{name} ({new_ids[segment_id]})" if name in taken else name
         taken.add(names[segment_id])
     model["persona_name"] = model["segment_id"].map(names)
-    model["match_distance"] = model["segment_id"].map(lambda segment: distances.get(segment, np.nan))
+    model["match_distance"] = model["segment_id"].map(
+        lambda segment: distances.get(segment, np.nan)
+    )
     model["segment_id"] = model["segment_id"].map(new_ids)
 
     fingerprint = model_fingerprint(model)

@@ -18,7 +18,9 @@ def model(dbt, session):
     from segmentation.registry import RunContext, empty_registry, register_models
 
     settings = parse_settings(dbt.config.get("segmentation"))
-    registry = session.sql(f"select * from {dbt.this}").df() if dbt.is_incremental else empty_registry()
+    registry = (
+        session.sql(f"select * from {dbt.this}").df() if dbt.is_incremental else empty_registry()
+    )
     if not settings.fits:
         return empty_registry()
 
