@@ -8,7 +8,8 @@ holding the build's lock (`build_lock.py`), this script:
 1. copies every mart of the build database into a new DuckDB file beside the serving one,
    written for DuckDB 1.x readers (``storage_compatibility_version``), rows in a fixed order;
    ``segmentation_runs`` gets the history of earlier published runs plus this run;
-2. writes one Parquet file per mart into a new folder, from that new file;
+2. writes one Parquet file per mart into a new folder, from that new file, and the
+   audience files (``audiences/<base>/*.csv``, see ``audiences.py``) into the same folder;
 3. renames the new file over the serving file (one atomic step: a reader sees either the old
    marts or the new ones, never a mix, and a reader holding the old file keeps reading it),
    then switches the ``marts`` link to the new folder (also one atomic step). The folder the
@@ -32,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline import audiences
 from pipeline import lock as build_lock
 from pipeline.gate import RUNS_MART, PublishRefused, publishable_build
 
@@ -51,6 +53,8 @@ class Published:
     run_id: str
     marts: list[str]
     warnings: list[str]
+    #: Audience files written beside the Parquet marts (see `audiences.py`).
+    audience_count: int = 0
 
 
 def mart_names(manifest_path: Path) -> list[str]:
@@ -263,6 +267,7 @@ def publish(build_db: Path, serving_db: Path, parquet_link: Path, target_path: P
                 f"{build_db} holds run {run_id}, but the last build was {build.invocation_id}"
             )
         write_parquet(temporary, folder, marts)
+        written = audiences.write_audiences(temporary, folder / audiences.AUDIENCES_FOLDER, run_id)
         # A write-ahead log beside the serving file would belong to the old file.
         Path(f"{serving_db}.wal").unlink(missing_ok=True)
         os.replace(temporary, serving_db)
@@ -274,7 +279,7 @@ def publish(build_db: Path, serving_db: Path, parquet_link: Path, target_path: P
     finally:
         temporary.unlink(missing_ok=True)
         Path(f"{temporary}.wal").unlink(missing_ok=True)
-    return Published(run_id, marts, warnings)
+    return Published(run_id, marts, warnings, len(written))
 
 
 def locations_from_environment() -> dict[str, Path]:
@@ -315,6 +320,8 @@ def main() -> int:
         print(f"Warning: {warning}.", file=sys.stderr)
     print(
         f"Published run {published.run_id}: {len(published.marts)} marts to {args.serving_db} "
-        f"and {args.parquet_dir}/ ({', '.join(published.marts)})"
+        f"and {args.parquet_dir}/ ({', '.join(published.marts)}); "
+        f"{published.audience_count} audience files in "
+        f"{args.parquet_dir / audiences.AUDIENCES_FOLDER}/"
     )
     return 0

@@ -1,7 +1,8 @@
 """The main job (`make run`): build, test, publish, summarise, report.
 
 1. `dbt build` into the build database (seeds, models, the Python models, every test);
-2. only if all of it passed: publish the marts to the serving database and Parquet;
+2. only if all of it passed: publish the marts to the serving database and Parquet, and
+   the audience files beside the Parquet marts;
 3. print the segment summary and write the offline report from the published marts.
 
 One job at a time: the build's lock (`pipeline/lock.py`) is held from before dbt starts until
@@ -30,9 +31,9 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline import audiences, publish
 from pipeline import gate as build_gate
 from pipeline import lock as build_lock
-from pipeline import publish
 from pipeline import summary as show_summary
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
@@ -208,7 +209,8 @@ def publish_and_report(paths: dict[str, Path]) -> int:
         print(f"\nWarning: {warning}.", file=sys.stderr)
     print(
         f"\nPublished run {published.run_id}: {len(published.marts)} marts to {serving_db} "
-        "and Parquet.\n"
+        f"and Parquet, {published.audience_count} audience files in "
+        f"{paths['parquet_link'] / audiences.AUDIENCES_FOLDER}/.\n"
     )
     print(show_summary.format_table(show_summary.summary_rows(str(serving_db))))
     report = SCRIPTS / "build_report.py"

@@ -1,9 +1,11 @@
 """The charts of the page, in page order, each with its title and the sentence under it.
 
 A base gets the budget chart beside its cards; the income x spending and 3D charts; the
-category chart when it has an order history (rows in segment_category_mix); and, folded under
-"More charts", the spending boxes, the pair plot and the elbow and silhouette chart (when
-segment_diagnostics has rows for it).
+category chart when it has an order history (rows in segment_category_mix); under "Segments
+over time", the drift of its features (when segment_drift has rows for it) and, after its
+first run, the change of each segment's share; and, folded under "More charts", the spending
+boxes, the pair plot and the elbow and silhouette chart (when segment_diagnostics has rows
+for it).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from segment_report.data import PAIR_SAMPLE_PER_BASE, ReportData
 from segment_report.figures.allocation import budget_share_figure
 from segment_report.figures.behaviour import category_mix_figure
 from segment_report.figures.diagnostics import diagnostics_figure
+from segment_report.figures.history import drift_figure, share_change_figure
 from segment_report.figures.profiles import (
     income_spending_figure,
     pair_plot_figure,
@@ -26,6 +29,12 @@ from segment_report.figures.profiles import (
 from segment_report.figures.projection import projection_figure
 from segment_report.figures.quality import rejection_rules_figure, source_counts_figure
 from segment_report.formatting import base_anchor
+from segment_report.history import (
+    PSI_MODERATE,
+    base_history,
+    feature_drift,
+    segment_shares,
+)
 
 
 @dataclass
@@ -41,7 +50,7 @@ class Chart:
     fallback_caption: str = ""
     wide: bool = False
     #: Where the page shows it: "budget" beside the cards, "profile" under "How the segments
-    #: differ", "more" folded under "More charts".
+    #: differ", "history" under "Segments over time", "more" folded under "More charts".
     group: str = "profile"
 
     @property
@@ -132,6 +141,7 @@ def base_charts(data: ReportData, base: str) -> list[Chart]:
                 wide=True,
             )
         )
+    charts += history_charts(data, base)
     charts += [
         Chart(
             f"{anchor}-boxes",
@@ -166,6 +176,46 @@ def base_charts(data: ReportData, base: str) -> list[Chart]:
                 diagnostics_figure(data.diagnostics, base),
                 wide=True,
                 group="more",
+            )
+        )
+    return charts
+
+
+def history_charts(data: ReportData, base: str) -> list[Chart]:
+    """The charts of "Segments over time": feature drift in the latest run, and, after the
+    base's first run, each segment's share in the previous run and now."""
+    anchor = base_anchor(base)
+    charts = []
+    features = feature_drift(data, base)
+    if not features.empty:
+        threshold = data.drift_threshold
+        reference = features["reference_model_version"].dropna()
+        version = f"model version {int(reference.iloc[0])}" if len(reference) else "the model"
+        charts.append(
+            Chart(
+                f"{anchor}-drift",
+                "Feature drift: population stability index",
+                "How far each feature the base is segmented on has moved: this run's customers "
+                f"against the training sample of {version}, in the bins of that fit. Under "
+                f"{PSI_MODERATE:g} the distribution is stable; from {PSI_MODERATE:g} to "
+                f"{threshold:g} it has shifted moderately (shaded yellow); from {threshold:g} "
+                "(drift_psi_threshold) it has drifted (shaded red, dark bar) and the segments "
+                "should be refitted.",
+                drift_figure(features, threshold, PSI_MODERATE),
+                group="history",
+            )
+        )
+    history = base_history(data, base)
+    if history is not None and not history.is_first_run:
+        charts.append(
+            Chart(
+                f"{anchor}-shares",
+                "Segment shares: previous run and this run",
+                "Grey: each segment's share of the base's customers in the previous run; colour: "
+                "its share in this run (hover for the change in percentage points). A segment "
+                "that grows gains customers from the others or from new customers.",
+                share_change_figure(segment_shares(data, base)),
+                group="history",
             )
         )
     return charts

@@ -9,6 +9,7 @@ fast however large ``customer_segments`` grows.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,12 @@ REQUIRED_MARTS = (
     "rejected_rows",
     "source_row_counts",
 )
-OPTIONAL_MARTS = ("segmentation_runs",)
+# Without these the page leaves out what they feed: run details, "Segments over time".
+OPTIONAL_MARTS = ("segmentation_runs", "segment_migrations", "segment_drift")
+HISTORY_MARTS = ("segment_migrations", "segment_drift")
+# The population stability index past which a feature has drifted, when the latest run's
+# settings do not say (var drift_psi_threshold).
+DEFAULT_DRIFT_PSI_THRESHOLD = 0.25
 
 # Customers read per base for the scatter, 3D and box charts; the pair plot draws the first
 # PAIR_SAMPLE_PER_BASE of them (same hash order) six times over, so it keeps fewer: its
@@ -67,6 +73,11 @@ class ReportData:
     rejections: pd.DataFrame
     runs: pd.DataFrame | None
     source_label: str
+    #: segment_migrations and segment_drift rows of the latest run_number; None when the
+    #: mart is not published.
+    migrations: pd.DataFrame | None = None
+    drift: pd.DataFrame | None = None
+    drift_threshold: float = DEFAULT_DRIFT_PSI_THRESHOLD
 
     @property
     def bases(self) -> list[str]:
@@ -209,6 +220,25 @@ def latest_runs(connection: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.Da
     return connection.execute(f"select * from segmentation_runs {order} limit {int(limit)}").df()
 
 
+def latest_run_rows(connection: duckdb.DuckDBPyConnection, mart: str) -> pd.DataFrame:
+    """The rows of a history mart (segment_migrations, segment_drift: each run adds its rows)
+    that the latest run_number added."""
+    return connection.execute(
+        f"select * from {mart} where run_number = (select max(run_number) from {mart}) order by all"
+    ).df()
+
+
+def drift_threshold(runs: pd.DataFrame | None) -> float:
+    """drift_psi_threshold from the latest run's settings_json, else the default."""
+    if runs is None or runs.empty or "settings_json" not in runs.columns:
+        return DEFAULT_DRIFT_PSI_THRESHOLD
+    try:
+        value = json.loads(str(runs.iloc[0]["settings_json"])).get("drift_psi_threshold")
+        return float(value) if value is not None else DEFAULT_DRIFT_PSI_THRESHOLD
+    except (ValueError, TypeError, AttributeError):
+        return DEFAULT_DRIFT_PSI_THRESHOLD
+
+
 def load_report_data(
     connection: duckdb.DuckDBPyConnection,
     source_label: str,
@@ -223,6 +253,11 @@ def load_report_data(
         "select * from segment_summary order by customer_base, segment_id"
     ).df()
     bases = sorted(summary["customer_base"].unique().tolist())
+    runs = latest_runs(connection) if "segmentation_runs" in present else None
+    history = {
+        mart: latest_run_rows(connection, mart) if mart in present else None
+        for mart in HISTORY_MARTS
+    }
     return ReportData(
         summary=summary,
         profiles=segment_features(connection),
@@ -241,6 +276,9 @@ def load_report_data(
             "select * from source_row_counts order by source_name"
         ).df(),
         rejections=rejections_by_rule(connection),
-        runs=latest_runs(connection) if "segmentation_runs" in present else None,
+        runs=runs,
         source_label=source_label,
+        migrations=history["segment_migrations"],
+        drift=history["segment_drift"],
+        drift_threshold=drift_threshold(runs),
     )

@@ -1,7 +1,8 @@
 """The whole page: the values the template shows above and around the cards and charts.
 
 One section per customer base found in segment_summary, whatever the bases are called and
-however many there are, then the data-quality section.
+however many there are (with its "Segments over time" part when the history marts are
+published), then the data-quality section.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from segment_report.formatting import (
     text,
     timestamp_text,
 )
+from segment_report.history import History, base_history
 from segment_report.personas import assign_page_colours, persona_colour_map
 from segment_report.templating import render_page, static_text
 from segment_report.theme import FONT_STACK, PLOTLY_CONFIG
@@ -53,7 +55,7 @@ class BaseIntro:
 
 @dataclass
 class BaseSection:
-    """One customer base: its title, sentence, cards and charts."""
+    """One customer base: its title, sentence, cards, charts and segments over time."""
 
     name: str
     anchor: str
@@ -61,6 +63,7 @@ class BaseSection:
     intro: BaseIntro
     cards: list[Card]
     charts: list[Chart] = field(default_factory=list)
+    history: History | None = None
 
 
 def run_metadata(runs: pd.DataFrame | None) -> tuple[str, list[tuple[str, str]]]:
@@ -145,6 +148,7 @@ def base_section(data: ReportData, base: str) -> BaseSection:
         intro=base_intro(data.summary, data.centroids, data.diagnostics, base),
         cards=segment_cards(data.summary, data.profiles, base, has_orders=data.has_orders(base)),
         charts=base_charts(data, base),
+        history=base_history(data, base),
     )
 
 

@@ -336,6 +336,15 @@ def test_two_runs_publish_identical_marts(pipeline_run: Run, tmp_path: Path) -> 
     for mart in MARTS:
         first_file = (pipeline_run.parquet_dir / f"{mart}.parquet").read_bytes()
         assert (second.parquet_dir / f"{mart}.parquet").read_bytes() == first_file, mart
+    # The audience files too, byte for byte.
+    audiences = sorted(pipeline_run.parquet_dir.glob("audiences/*/*.csv"))
+    assert audiences
+    for first_file in audiences:
+        relative = first_file.relative_to(pipeline_run.parquet_dir)
+        assert (second.parquet_dir / relative).read_bytes() == first_file.read_bytes(), relative
+    assert sorted(second.parquet_dir.glob("audiences/*/*.csv")) == [
+        second.parquet_dir / path.relative_to(pipeline_run.parquet_dir) for path in audiences
+    ]
 
 
 def test_docs_generate_shows_the_lineage(pipeline_run: Run, tmp_path: Path) -> None:

@@ -26,10 +26,12 @@ def digest(path: Path) -> str:
 
 
 def published_state(run: Run) -> dict[str, str]:
-    """Fingerprints of everything a BI user reads."""
+    """Fingerprints of everything a BI user or an audience sync reads."""
     state = {"serving": digest(run.serving_db), "parquet_target": os.readlink(run.parquet_dir)}
     for parquet in sorted(run.parquet_dir.glob("*.parquet")):
         state[parquet.name] = digest(parquet)
+    for audience in sorted(run.parquet_dir.glob("audiences/*/*.csv")):
+        state[str(audience.relative_to(run.parquet_dir))] = digest(audience)
     return state
 
 

@@ -24,6 +24,8 @@ import duckdb
 import pytest
 from conftest import PROJECT_DIR, Run, environment, query
 
+from pipeline.publish import mart_names
+
 REFUSAL_ADVICE = ": nothing was published; run `make run`."
 EXIT_NOT_STARTED, EXIT_PUBLISH_REFUSED, EXIT_BUSY = 2, 3, 4
 # DuckDB files: three 4 KiB headers, then blocks of 256 KiB, each with its checksum.
@@ -125,7 +127,9 @@ def test_a_complete_passing_build_is_published(build: Run) -> None:
 
     assert again.returncode == 0, again.stderr
     assert again.stderr == ""
-    assert again.stdout.startswith(f"Published run {build_run_id(build)}: 9 marts to ")
+    marts = mart_names(build.work / "target" / "manifest.json")
+    assert len(marts) >= 13, marts  # the history marts included
+    assert again.stdout.startswith(f"Published run {build_run_id(build)}: {len(marts)} marts to ")
     assert query(build.serving_db, "select run_id from segmentation_runs") == [
         (build_run_id(build),)
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -27,6 +28,7 @@ from segment_report.cards import (
     CATALOG_PERSONA,
     NAMED_FROM_PROFILE,
     NO_DISTINCTIVE_VALUE,
+    feature_name,
     segment_cards,
     segment_cards_html,
 )
@@ -39,7 +41,8 @@ from segment_report.data import (
     sample_customers,
 )
 from segment_report.figures.profiles import income_spending_figure, segment_3d_figure
-from segment_report.formatting import base_anchor, base_title
+from segment_report.formatting import NOT_AVAILABLE, base_anchor, base_title
+from segment_report.history import migration_matrix, share_change_text, stability_text
 from segment_report.personas import (
     FALLBACK_COLOURS,
     PERSONA_PALETTE,
@@ -64,6 +67,8 @@ MARTS = (
     "rejected_rows",
     "source_row_counts",
     "segmentation_runs",
+    "segment_migrations",
+    "segment_drift",
 )
 EXTERNAL_REFERENCE = re.compile(
     r"""(?:src|href)\s*=\s*["']?\s*https?:|@import|url\(\s*["']?\s*https?:""", re.IGNORECASE
@@ -526,6 +531,309 @@ def test_failed_rules_are_split_and_counted() -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Segments over time
+# --------------------------------------------------------------------------------------------
+
+MATRIX_CELL = re.compile(
+    r'<td class="cell (\w+)" data-from="(\d*)"\s+data-to="(\d*)" data-count="(\d+)"'
+)
+
+
+def figure_spec(html: str, chart_id: str) -> dict:
+    """The figure a chart slot draws, from its inline JSON."""
+    marker = f'"target": "plot-{chart_id}"'
+    for spec in re.findall(
+        r'<script type="application/json" class="figure-spec">(.*?)</script>', html
+    ):
+        if spec.startswith("{" + marker):
+            return json.loads(spec.replace("<\\/", "</"))
+    raise AssertionError(f"no chart {chart_id}")
+
+
+def base_sections(text: str) -> dict[str, str]:
+    """Each base's part of the page, by base name."""
+    return {
+        section.split('"', 1)[0]: section.split('<section class="quality"', 1)[0]
+        for section in text.split('<section class="base" id="base-')[1:]
+    }
+
+
+def over_time(section: str) -> str:
+    """The "Segments over time" part of a base's section."""
+    assert '<h3 class="group over-time">Segments over time</h3>' in section
+    return section.split('<h3 class="group over-time">', 1)[1].split("More charts", 1)[0]
+
+
+def matrix_cells(section: str) -> dict[tuple[int | None, int | None], tuple[str, int]]:
+    """(from segment, to segment) -> (kind, customers) of the migrations matrix on the page;
+    None is outside the base (new to it, or left it)."""
+    return {
+        (int(source) if source else None, int(target) if target else None): (kind, int(count))
+        for kind, source, target, count in MATRIX_CELL.findall(section)
+    }
+
+
+def mart_matrix(migrations: pd.DataFrame, base: str) -> dict[tuple[int | None, int | None], int]:
+    """The same from the mart's rows of one base and run."""
+    rows = migrations[migrations["customer_base"] == base]
+    return {
+        (
+            None if pd.isna(row.from_segment_id) else int(row.from_segment_id),
+            None if pd.isna(row.to_segment_id) else int(row.to_segment_id),
+        ): int(row.customer_count)
+        for row in rows.itertuples(index=False)
+    }
+
+
+def second_run_migrations(first: pd.DataFrame) -> pd.DataFrame:
+    """Run 2 made up from run 1's rows (everyone joined): in each base, one customer of each
+    segment moves to the next segment, one leaves, the rest stay; three join segment 1."""
+    rows = []
+    for base, joined in first.groupby("customer_base"):
+        segments = sorted(int(s) for s in joined["to_segment_id"])
+        names = dict(
+            zip(joined["to_segment_id"].astype(int), joined["to_persona_name"], strict=True)
+        )
+        counts = dict(
+            zip(joined["to_segment_id"].astype(int), joined["customer_count"], strict=True)
+        )
+        for index, segment in enumerate(segments):
+            following = segments[(index + 1) % len(segments)]
+            for kind, source, target, count in (
+                ("stayed", segment, segment, int(counts[segment]) - 2),
+                ("moved", segment, following, 1),
+                ("left", segment, None, 1),
+            ):
+                rows.append((base, kind, names[source], names.get(target), source, target, count))
+        rows.append((base, "joined", None, names[segments[0]], None, segments[0], 3))
+    return (
+        pd.DataFrame(
+            rows,
+            columns=[
+                "customer_base",
+                "migration_kind",
+                "from_persona_name",
+                "to_persona_name",
+                "from_segment_id",
+                "to_segment_id",
+                "customer_count",
+            ],
+        )
+        .assign(run_number=2)[list(first.columns)]
+        .astype({"from_segment_id": "Int32", "to_segment_id": "Int32", "run_number": "int32"})
+    )
+
+
+def second_run_drift(first: pd.DataFrame, migrations: pd.DataFrame) -> pd.DataFrame:
+    """Run 2's drift rows: in each base the first feature (by name) has drifted (PSI 0.31),
+    the second shifted moderately (0.15); shares from the made-up migrations."""
+    features = first[first["drift_kind"] == "feature"].sort_values(
+        ["customer_base", "feature_name"]
+    )
+    features = features.assign(
+        population_stability_index=features.groupby("customer_base")
+        .cumcount()
+        .map({0: 0.31, 1: 0.15})
+        .fillna(0.02),
+    )
+    features["is_drifted"] = features["population_stability_index"] > 0.25
+    shares = []
+    for base, rows in migrations.groupby("customer_base"):
+        before = (
+            rows.dropna(subset=["from_segment_id"])
+            .groupby("from_segment_id")["customer_count"]
+            .sum()
+        )
+        after = (
+            rows.dropna(subset=["to_segment_id"]).groupby("to_segment_id")["customer_count"].sum()
+        )
+        template = first[
+            (first["customer_base"] == base) & (first["drift_kind"] == "segment_share")
+        ]
+        for row in template.itertuples(index=False):
+            reference = before[row.segment_id] / before.sum()
+            current = after[row.segment_id] / after.sum()
+            shares.append(
+                row._replace(
+                    reference_share=reference,
+                    current_share=current,
+                    share_change=current - reference,
+                )
+            )
+    drift = pd.concat([features, pd.DataFrame(shares, columns=first.columns)], ignore_index=True)
+    return drift.assign(run_number=2).astype({"run_number": "int32"})
+
+
+@pytest.fixture(scope="module")
+def second_run_marts(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Parquet folder of the project's marts as a second run would publish them: run 1's
+    rows of segment_migrations and segment_drift followed by made-up run 2 rows, and
+    segment_summary with a segment_stability column."""
+    folder = tmp_path_factory.mktemp("second-run") / "marts"
+    folder.mkdir()
+    with duckdb.connect(str(built_warehouse), read_only=True) as connection:
+        for mart in MARTS:
+            frame = connection.execute(f"select * from {mart}").df()
+            if mart == "segment_migrations":
+                frame = frame.astype({"from_segment_id": "Int32", "to_segment_id": "Int32"})
+                frame = pd.concat([frame, second_run_migrations(frame)], ignore_index=True)
+            elif mart == "segment_drift":
+                migrations = pd.read_parquet(folder / "segment_migrations.parquet")
+                frame = pd.concat(
+                    [frame, second_run_drift(frame, migrations[migrations["run_number"] == 2])],
+                    ignore_index=True,
+                )
+            elif mart == "segment_summary":
+                frame["segment_stability"] = [
+                    (0.91, 0.78, 0.7, 0.55)[i % 4] for i in range(len(frame))
+                ]
+            frame.to_parquet(folder / f"{mart}.parquet", index=False)
+    return folder
+
+
+def test_migration_matrix_puts_every_customer_in_one_cell() -> None:
+    migrations = pd.DataFrame(
+        [
+            ("stayed", 1, 1, 50),
+            ("stayed", 2, 2, 30),
+            ("moved", 1, 2, 4),
+            ("moved", 2, 1, 1),
+            ("joined", None, 2, 6),
+            ("left", 1, None, 2),
+        ],
+        columns=["migration_kind", "from_segment_id", "to_segment_id", "customer_count"],
+    )
+    names = {1: ("Luxury Shoppers", "web-1"), 2: ("Older · lapsed", "web-2")}
+    matrix = migration_matrix(migrations, names)
+    assert [column.label for column in matrix.columns] == [
+        "Luxury Shoppers",
+        "Older · lapsed",
+        "Left the base",
+    ]
+    assert [row.segment.label for row in matrix.rows] == [
+        "Luxury Shoppers",
+        "Older · lapsed",
+        "New to the base",
+    ]
+    assert [[cell.count for cell in row.cells] for row in matrix.rows] == [
+        [50, 4, 2],
+        [1, 30, 0],
+        [0, 6, 0],
+    ]
+    assert [[cell.kind for cell in row.cells] for row in matrix.rows] == [
+        ["stayed", "moved", "left"],
+        ["moved", "stayed", "left"],
+        ["joined", "joined", "none"],
+    ]
+    # Rows add up to the previous run (plus new customers), columns to this run (plus left).
+    assert [row.total for row in matrix.rows] == ["56", "31", "6"]
+    assert matrix.column_totals == ["51", "40", "2"]
+    assert matrix.total == "93"
+    # Only customers who changed segment are shaded, the largest change darkest.
+    shaded = {(c.from_id, c.to_id): c.shade for row in matrix.rows for c in row.cells if c.shade}
+    assert set(shaded) == {(1, 2), (2, 1), (None, 2), (1, None)}
+    assert shaded[(None, 2)] == "rgba(51, 65, 85, 0.45)"
+
+
+def test_stability_and_share_changes_in_words() -> None:
+    assert stability_text(0.91) == "0.91 · highly stable"
+    assert stability_text(0.8) == "0.80 · stable"
+    assert stability_text(0.65) == "0.65 · doubtful"
+    assert stability_text(0.4) == "0.40 · unstable"
+    assert stability_text(None) == NOT_AVAILABLE
+    assert share_change_text(0.015) == "+1.5 pp"
+    assert share_change_text(-0.005) == "\N{MINUS SIGN}0.5 pp"
+    assert share_change_text(0.0) == "0.0 pp"
+
+
+def test_first_run_says_so_instead_of_a_matrix(
+    built_report: tuple[Path, int], summary: pd.DataFrame, built_warehouse: Path
+) -> None:
+    text = built_report[0].read_text(encoding="utf-8")
+    with duckdb.connect(str(built_warehouse), read_only=True) as connection:
+        drift = connection.execute("select * from segment_drift where drift_kind = 'feature'").df()
+    sections = base_sections(text)
+    assert set(sections) == set(summary["customer_base"])
+    for base, section in sections.items():
+        part = over_time(section)
+        customers = int(summary.loc[summary["customer_base"] == base, "customer_count"].sum())
+        assert 'data-first-run="yes"' in part
+        assert (
+            f"Run 1 is the first run of this base: all {customers:,} customers joined their "
+            "segments" in part
+        )
+        assert "numbers migrations" not in part and not matrix_cells(part)
+        # Drift per feature is drawn from the first run on; share changes only from the second.
+        assert f'id="{base}-drift"' in part and f'id="{base}-shares"' not in part
+        [bars] = figure_spec(part, f"{base}-drift")["figure"]["data"]
+        own = drift[drift["customer_base"] == base]
+        assert sorted(bars["text"]) == sorted(
+            f"{value:.3f}" for value in own["population_stability_index"]
+        )
+        # Stability per segment exactly when segment_summary has the column.
+        assert ("<th>Stability</th>" in part) == ("segment_stability" in summary.columns)
+
+
+def test_second_run_matrix_drift_and_stability_equal_the_marts(
+    second_run_marts: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "segments.html"
+    charts = build_report(out, parquet_dir=second_run_marts)
+    text = out.read_text(encoding="utf-8")
+    assert f'data-chart-count="{charts}"' in text
+    migrations = pd.read_parquet(second_run_marts / "segment_migrations.parquet")
+    latest = migrations[migrations["run_number"] == 2]
+    drift = pd.read_parquet(second_run_marts / "segment_drift.parquet")
+    summary = pd.read_parquet(second_run_marts / "segment_summary.parquet")
+    for base, section in base_sections(text).items():
+        part = over_time(section)
+        assert 'data-first-run="no"' in part
+        expected = mart_matrix(latest, base)
+        cells = matrix_cells(part)
+        # Every count of the latest run's rows is in its cell, and every other cell is empty.
+        assert {pair: count for pair, (_, count) in cells.items() if count} == expected
+        segments = {pair[0] for pair in expected if pair[0] is not None}
+        assert len(cells) == (len(segments) + 1) ** 2
+        assert all(kind == "stayed" for (f, t), (kind, _) in cells.items() if f == t and f)
+        stayed = sum(c for (f, t), c in expected.items() if f == t)
+        moved = sum(c for (f, t), c in expected.items() if f and t and f != t)
+        joined = sum(c for (f, _), c in expected.items() if f is None)
+        left = sum(c for (_, t), c in expected.items() if t is None)
+        assert (
+            f"Run 2 compared with run 1: {stayed:,} customers stayed in their segment, "
+            f"{moved:,} moved to another one, {joined:,} joined the base and {left:,} left it."
+        ) in part
+        # The drifted feature is named with its index; the share chart is drawn.
+        features = drift[
+            (drift["customer_base"] == base)
+            & (drift["run_number"] == 2)
+            & (drift["drift_kind"] == "feature")
+        ]
+        [drifted] = features.loc[features["is_drifted"], "feature_name"]
+        assert (
+            f"{feature_name(drifted).lower()} (PSI 0.31) has drifted past the threshold of 0.25"
+            in part
+        )
+        assert f'id="{base}-drift"' in part and f'id="{base}-shares"' in part
+        # Shares and stability per segment.
+        own = summary[summary["customer_base"] == base]
+        assert "<th>Stability</th>" in part
+        for row in own.itertuples(index=False):
+            shares_row = part.split(f'<tr data-segment-id="{row.segment_id}">', 1)[1].split(
+                "</tr>"
+            )[0]
+            assert stability_text(row.segment_stability) in shares_row
+            share = drift[
+                (drift["customer_base"] == base)
+                & (drift["run_number"] == 2)
+                & (drift["segment_id"] == row.segment_id)
+            ].iloc[0]
+            assert f"{share.reference_share:.1%}" in shares_row
+            assert f"{share.current_share:.1%}" in shares_row
+            assert share_change_text(share.share_change) in shares_row
+
+
+# --------------------------------------------------------------------------------------------
 # The report file
 # --------------------------------------------------------------------------------------------
 
@@ -567,6 +875,8 @@ BASE_MARTS = (
     "segment_centroids",
     "segment_diagnostics",
     "segment_category_mix",
+    "segment_migrations",
+    "segment_drift",
 )
 
 
