@@ -12,7 +12,7 @@
         {%- for name in ['segment_match_max_distance', 'drift_psi_threshold'] -%}
             {%- if var(name) is not number or var(name) is sameas true or var(name) is sameas false or var(name) < 0 -%}
                 {{ exceptions.raise_compiler_error(
-                    "Var '" ~ name ~ "' must be a number of at least 0, got: " ~ var(name)
+                    "Var '" ~ name ~ "' must be a number of at least 0, got " ~ described_value(var(name))
                 ) }}
             {%- endif -%}
         {%- endfor -%}

@@ -353,15 +353,15 @@ BAD_SETTINGS = {
     ),
     "negative_resamples": (
         {"segment_stability_resamples": -1},
-        "Var 'segment_stability_resamples' must be an integer of at least 0, got: -1",
+        "Var 'segment_stability_resamples' must be an integer of at least 0, got -1",
     ),
     "tiny_stability_sample": (
         {"stability_sample_size": 10},
-        "Var 'stability_sample_size' must be an integer of at least 100, got: 10",
+        "Var 'stability_sample_size' must be an integer of at least 100, got 10",
     ),
     "fractional_resamples": (
         {"segment_stability_resamples": 2.5},
-        "Var 'segment_stability_resamples' must be an integer of at least 0, got: 2.5",
+        "Var 'segment_stability_resamples' must be an integer of at least 0, got 2.5",
     ),
 }
 
