@@ -275,10 +275,12 @@ def test_a_build_that_does_not_finish_leaves_no_results_to_publish(build: Run) -
     before = served(build)
 
     new_folder = build.work / "new" / "warehouse"
+    new_folder.mkdir(parents=True)
 
     # dbt refuses its arguments and stops before any node: like a build killed at its start,
-    # it writes no results, and the previous build's are gone. (The build database's folder,
-    # missing here, is created before dbt starts, with the lock file in it.)
+    # it writes no results, and the previous build's are gone. (The lock file is made in the
+    # build database's folder before dbt starts; a missing folder is refused, see
+    # test_environment.py.)
     job = run_job(build, "--vars", "{segment_k: [", SEGMENTS_DB_PATH=str(new_folder / "x.duckdb"))
 
     assert sorted(path.name for path in new_folder.iterdir()) == [".x.lock"]
