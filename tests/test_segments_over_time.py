@@ -34,8 +34,8 @@ RERUN_MARTS = ["customer_segments", "segment_summary", "segment_centroids", "seg
 SELECT = [
     "build",
     "--select",
-    "+customer_segments +segment_models +segment_migrations +segment_drift "
-    "+segment_membership_changes +segmentation_runs",
+    "+customer_segments +segment_summary +segment_centroids +segment_models "
+    "+segment_migrations +segment_drift +segment_membership_changes +segmentation_runs",
     "--indirect-selection",
     "cautious",
 ]
@@ -164,7 +164,8 @@ def test_score_mode_assigns_without_fitting_with_the_same_model(runs: dict) -> N
     modes = query(
         runs["build_db"], "select run_number, segment_mode from int_build_runs order by 1"
     )
-    assert modes == [(1, "refit"), (2, "score"), (3, "refit")]
+    # Run 4 repeats run 3's input: a refit that registers no new version.
+    assert modes == [(1, "refit"), (2, "score"), (3, "refit"), (4, "refit")]
     fitted_by = query(
         runs["build_db"],
         "select model_version, min(runs.run_number), max(runs.run_number) from segment_models "
