@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import duckdb
 from tabulate import tabulate
 
+from segment_report.data import EmptyBase, empty_bases
+
 #: A category is shown as distinctive of a segment from this lift, held by at least
 #: MIN_CATEGORY_SHARE of it (the cut-offs of segment names and descriptions); a value as
 #: common in the segment as in its base is never shown as distinctive.
@@ -48,10 +50,12 @@ FEATURE_COLUMNS = (
 
 @dataclass(frozen=True)
 class Summary:
-    """The rows the summary shows: one dict per segment, and the segmented-on features."""
+    """The rows the summary shows: one dict per segment, the segmented-on features, and the
+    bases left without a segment because every customer row was rejected."""
 
     segments: list[dict[str, object]]
     features: list[dict[str, object]]
+    empty: tuple[EmptyBase, ...] = ()
 
 
 def summary_rows(database: str) -> Summary:
@@ -66,9 +70,11 @@ def summary_rows(database: str) -> Summary:
             f"select {', '.join(FEATURE_COLUMNS)} from segment_profiles where is_segment_feature "
             "order by customer_base, segment_id, attribute_name, value_rank nulls first"
         ).fetchall()
+        empty = tuple(empty_bases(connection))
     return Summary(
         segments=[dict(zip(SEGMENT_COLUMNS, row, strict=True)) for row in segments],
         features=[dict(zip(FEATURE_COLUMNS, row, strict=True)) for row in features],
+        empty=empty,
     )
 
 
@@ -120,7 +126,8 @@ def feature_cells(
 
 def format_table(summary: Summary) -> str:
     """One block per base: a table of segments with the features they were segmented on
-    beside the base average, then each segment's description and recommendations."""
+    beside the base average, then each segment's description and recommendations; a base
+    whose every customer row was rejected is shown empty, with its rules."""
     blocks = []
     for base in sorted({str(s["customer_base"]) for s in summary.segments}):
         segments = [s for s in summary.segments if s["customer_base"] == base]
@@ -156,6 +163,8 @@ def format_table(summary: Summary) -> str:
             if s["order_history_note"]:
                 lines.append(f"  Behaviour: {s['order_history_note']}")
         blocks.append("\n".join(lines))
+    for empty in summary.empty:
+        blocks.append(f"Customer base: {empty.customer_base} (empty)\n{empty.message}")
     return "\n\n".join(blocks)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -59,6 +59,48 @@ PROFILE_COLUMNS = (
 FEATURES = ("age", "annual_income_usd", "spending_score")
 
 
+@dataclass(frozen=True)
+class EmptyBase:
+    """A customer base whose every customer row was rejected: it has no segment, and the
+    rules that rejected its rows say why."""
+
+    customer_base: str
+    row_count: int
+    #: (rule, rows failing it), most frequent first.
+    rules: tuple[tuple[str, int], ...]
+
+    @property
+    def message(self) -> str:
+        rules = ", ".join(f"{rule} ({count:,} rows)" for rule, count in self.rules)
+        return (
+            f"Base {self.customer_base} has no valid customer: every one of its "
+            f"{self.row_count:,} customer rows was rejected, so it is not segmented; "
+            f"rules: {rules}. The rows and their values are in rejected_rows."
+        )
+
+
+def empty_bases(connection: duckdb.DuckDBPyConnection) -> list[EmptyBase]:
+    """The bases whose customer sources passed no row, with their rejection rules
+    (source_row_counts and rejected_rows), in name order."""
+    bases = connection.execute(
+        "select customer_base, sum(raw_row_count) from source_row_counts "
+        "where source_kind = 'customers' group by customer_base "
+        "having sum(passing_row_count) = 0 and sum(raw_row_count) > 0 order by customer_base"
+    ).fetchall()
+    found = []
+    for base, row_count in bases:
+        rules = connection.execute(
+            "select rule, count(*) as row_count "
+            "from (select unnest(string_split(failed_rules, ', ')) as rule from rejected_rows "
+            "      where source_name in (select source_name from source_row_counts "
+            "          where customer_base = $base and source_kind = 'customers')) "
+            "group by rule order by row_count desc, rule",
+            {"base": base},
+        ).fetchall()
+        found.append(EmptyBase(base, int(row_count), tuple((r, int(n)) for r, n in rules)))
+    return found
+
+
 @dataclass
 class ReportData:
     """Everything the report shows, already bounded in size."""
@@ -78,6 +120,8 @@ class ReportData:
     migrations: pd.DataFrame | None = None
     drift: pd.DataFrame | None = None
     drift_threshold: float = DEFAULT_DRIFT_PSI_THRESHOLD
+    #: Bases whose every customer row was rejected: shown empty, with their rules.
+    empty_bases: list[EmptyBase] = field(default_factory=list)
 
     @property
     def bases(self) -> list[str]:
@@ -281,4 +325,5 @@ def load_report_data(
         migrations=history["segment_migrations"],
         drift=history["segment_drift"],
         drift_threshold=drift_threshold(runs),
+        empty_bases=empty_bases(connection),
     )

@@ -169,6 +169,15 @@ def render_report(data: ReportData, plotly_js: str, generated_at: datetime) -> t
         source_label=data.source_label,
         personas=list(persona_colour_map(data.summary["persona_name"]).items()),
         bases=bases,
+        empty_bases=[
+            {
+                "name": empty.customer_base,
+                "anchor": base_anchor(empty.customer_base),
+                "title": base_title(empty.customer_base),
+                "message": empty.message,
+            }
+            for empty in data.empty_bases
+        ],
         source_counts=source_rows(data.source_counts),
         quality_charts=quality,
         font_stack=FONT_STACK,

@@ -1,6 +1,7 @@
 """Failures a user can act on: a source rejecting too many rows, a base with fewer distinct
 customers than the k asked and a base whose every row is rejected are answered by the main
-job in one sentence naming the source or base, the numbers and what to do."""
+job in one sentence naming the source or base, the numbers and what to do; the empty base is
+shown in the printed summary and the report with the rules that emptied it."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def test_a_base_with_fewer_distinct_customers_than_k_is_refused_naming_it(
     assert "nothing was published" in run.output
 
 
-def test_a_base_whose_every_row_is_rejected_is_named_with_a_warning(tmp_path: Path) -> None:
+def test_a_base_whose_every_row_is_rejected_is_shown_empty_with_its_rules(tmp_path: Path) -> None:
     rows = [("a", 5, 40000, 50), ("b", 6, 40000, 50)]
     registry = {**demo_registry(), "minors": small_base(tmp_path / "minors.csv", rows)}
 
@@ -82,3 +83,18 @@ def test_a_base_whose_every_row_is_rejected_is_named_with_a_warning(tmp_path: Pa
         "order by raw_key",
     )
     assert rejected == [("a", "implausible_age"), ("b", "implausible_age")]
+    assert query(
+        run.serving_db,
+        "select source_kind, raw_row_count, passing_row_count from source_row_counts "
+        "where customer_base = 'minors'",
+    ) == [("customers", 2, 0)]
+    shown = (
+        "Base minors has no valid customer: every one of its 2 customer rows was rejected, so "
+        "it is not segmented; rules: implausible_age (2 rows). The rows and their values are "
+        "in rejected_rows."
+    )
+    assert f"Customer base: minors (empty)\n{shown}" in run.output
+    report = run.report.read_text(encoding="utf-8")
+    assert '<section class="base empty" id="base-minors" data-base="minors">' in report
+    assert f'<p class="intro">{shown}</p>' in report
+    assert '<a href="#base-minors">Minors customers (empty)</a>' in report

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PROJECT_DIR, Run, demo_registry, query, run_dbt
+from conftest import PROJECT_DIR, Run, demo_registry, query, run_dbt, run_pipeline
 
 SHOP_SEED = PROJECT_DIR / "seeds" / "shop_customers.csv"
 # More rows than DuckDB's sniffer samples (20,480), so a ragged row can sit past the sample.
@@ -249,3 +249,72 @@ def test_latin1_with_its_encoding_and_gzip_named_gz_are_read_in_full(
     )
     assert len(staged) == len(rows)
     assert staged[0] == (rows[0][0], "Ingénieure")
+
+
+def test_a_glob_keeps_every_column_of_every_file_and_matches_header_alternatives(
+    tmp_path: Path,
+) -> None:
+    """Files of a glob are matched by column name: one file says `Genre`, the other
+    `Gender` (both allowed by the mall base), and a column only one file has is kept in
+    raw_record for that file's rows."""
+    folder = tmp_path / "mall"
+    folder.mkdir()
+    spring = [
+        ["CustomerID", "Genre", "Age", "Annual Income (k$)", "Spending Score (1-100)", "Region"],
+        *([f"S{n}", "Female", str(20 + n), str(15 + 3 * n), str(10 + 7 * n), "North"] for n in range(6)),
+    ]
+    autumn = [
+        ["CustomerID", "Gender", "Age", "Annual Income (k$)", "Spending Score (1-100)"],
+        *([f"A{n}", "Male", str(40 + n), str(60 + 5 * n), str(90 - 6 * n)] for n in range(6)),
+    ]
+    (folder / "spring.csv").write_text("".join(csv_lines(spring)), encoding="utf-8")
+    (folder / "autumn.csv").write_text("".join(csv_lines(autumn)), encoding="utf-8")
+    base = {**demo_registry()["mall"], "path": str(folder / "*.csv")}
+    del base["seed"]
+
+    run = run_dbt(
+        ["build", "--select", "+int_customers_featurized", "--indirect-selection", "cautious"],
+        tmp_path,
+        dbt_vars={"customer_bases": {"mall": base}},
+    )
+
+    assert run.ok, run.output[-4000:]
+    staged = query(
+        run.build_db,
+        "select featurized.customer_id, featurized.gender, staged.source_file, "
+        "staged.raw_record.mall.Region "
+        "from int_customers_featurized as featurized "
+        "join stg_customer_bases__customers as staged "
+        "using (customer_base, customer_id) "
+        "where featurized.customer_base = 'mall' order by featurized.customer_id",
+    )
+    assert len(staged) == 12
+    for customer_id, gender, source_file, region in staged:
+        from_spring = customer_id.startswith("S")
+        assert gender == ("female" if from_spring else "male")
+        assert source_file.endswith("spring.csv" if from_spring else "autumn.csv")
+        assert region == ("North" if from_spring else None)
+
+
+def test_rows_the_reader_and_the_line_count_disagree_on_fail_the_job_naming_the_file(
+    tmp_path: Path,
+) -> None:
+    """A `"` inside an unquoted value is a literal to DuckDB's reader but opens a quote to the
+    line-by-line count: the two disagree, and the main job says so in one sentence naming
+    the file and both counts, and publishes nothing."""
+    header, rows = seed()
+    rows[10][5] = '5"6 tall'
+    path = tmp_path / "customers.csv"
+    path.write_text("".join(csv_lines([header, *rows])).replace('"5""6 tall"', '5"6 tall'))
+    shop = demo_registry()["shop"]
+    base = {"path": str(path), "columns": shop["columns"], "required": shop["required"]}
+
+    run = run_pipeline(tmp_path, dbt_vars={"customer_bases": {"shop": base}})
+
+    assert run.returncode == 1
+    assert (
+        f"The customers file {path} of base shop was read as {len(rows)} rows, but it has 11 "
+        "records counted line by line: the reader skipped, split or merged rows."
+    ) in run.output, run.output[-3000:]
+    assert "nothing was published" in run.output
+    assert not run.serving_db.exists()

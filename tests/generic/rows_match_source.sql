@@ -3,7 +3,9 @@
         number of records in that file. For a CSV file the records are counted independently
         of DuckDB's reader (file_records: the file read line by line, quotes followed), so a
         row the reader skipped, merged or split fails the test, naming the file; seeds and
-        Parquet files are counted through their reader. -#}
+        Parquet files are counted through their reader. The failure is stored, one sentence
+        per file in `message`, which the main job prints. -#}
+{{ config(store_failures = true) }}
 with
 
 model_rows as (
@@ -44,7 +46,13 @@ select
     coalesce(model_rows.customer_base, source_rows.customer_base) as customer_base,
     coalesce(model_rows.source_file, source_rows.source_file) as source_file,
     model_rows.row_count as rows_read,
-    source_rows.row_count as records_in_file
+    source_rows.row_count as records_in_file,
+    'The {{ kind | replace("_", " ") }} file ' || coalesce(model_rows.source_file, source_rows.source_file)
+    || ' of base ' || coalesce(model_rows.customer_base, source_rows.customer_base)
+    || ' was read as ' || coalesce(model_rows.row_count, 0) || ' rows, but it has '
+    || coalesce(source_rows.row_count, 0) || ' records counted line by line: the reader skipped, '
+    || 'split or merged rows. Check its quoting (a " inside an unquoted value opens a quote) '
+    || 'and line ends.' as message
 from model_rows
 full outer join source_rows
     on
