@@ -261,7 +261,10 @@ def test_a_glob_keeps_every_column_of_every_file_and_matches_header_alternatives
     folder.mkdir()
     spring = [
         ["CustomerID", "Genre", "Age", "Annual Income (k$)", "Spending Score (1-100)", "Region"],
-        *([f"S{n}", "Female", str(20 + n), str(15 + 3 * n), str(10 + 7 * n), "North"] for n in range(6)),
+        *(
+            [f"S{n}", "Female", str(20 + n), str(15 + 3 * n), str(10 + 7 * n), "North"]
+            for n in range(6)
+        ),
     ]
     autumn = [
         ["CustomerID", "Gender", "Age", "Annual Income (k$)", "Spending Score (1-100)"],
