@@ -31,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline import audiences, publish
+from pipeline import audiences, publish, records
 from pipeline import gate as build_gate
 from pipeline import lock as build_lock
 from pipeline import summary as show_summary
@@ -173,10 +173,30 @@ def failing_rows(
                     values = dict(zip(table.columns, row, strict=True))
                     # Tests of ours write the whole sentence in `message`.
                     listed = ", ".join(f"{key} {value}" for key, value in values.items())
-                    lines.append(values.get("message") or f"{name}: {listed}")
+                    lines.append(
+                        (values.get("message") or f"{name}: {listed}") + stray_quote_line(values)
+                    )
     except duckdb.Error:
         return lines
     return lines
+
+
+def stray_quote_line(values: dict[str, object]) -> str:
+    """For a file whose rows and records disagree (test rows_match_source), the line where
+    it leaves standard quoting, as a sentence to append; empty when none is found."""
+    source_file, delimiter = values.get("source_file"), values.get("delimiter")
+    if not isinstance(source_file, str) or not isinstance(delimiter, str):
+        return ""
+    try:
+        line = records.first_stray_quote(Path(source_file), delimiter)
+    except OSError:
+        return ""
+    if line is None:
+        return ""
+    return (
+        f' Line {line} has a " inside an unquoted value: quote that value (doubling the " '
+        "inside it) or remove the quote."
+    )
 
 
 def build_interrupted(target_path: Path) -> str:

@@ -317,7 +317,10 @@ def test_rows_the_reader_and_the_line_count_disagree_on_fail_the_job_naming_the_
     assert run.returncode == 1
     assert (
         f"The customers file {path} of base shop was read as {len(rows)} rows, but it has 11 "
-        "records counted line by line: the reader skipped, split or merged rows."
+        "records counted line by line: the reader skipped, split or merged rows. Check its "
+        'quoting (a " inside an unquoted value opens a quote) and line ends. Line 12 has a " '
+        'inside an unquoted value: quote that value (doubling the " inside it) or remove the '
+        "quote."
     ) in run.output, run.output[-3000:]
     assert "nothing was published" in run.output
     assert not run.serving_db.exists()

@@ -4,7 +4,8 @@
         of DuckDB's reader (file_records: the file read line by line, quotes followed), so a
         row the reader skipped, merged or split fails the test, naming the file; seeds and
         Parquet files are counted through their reader. The failure is stored, one sentence
-        per file in `message`, which the main job prints. -#}
+        per file in `message`, which the main job prints with the first line that leaves
+        standard quoting (pipeline/records.py). -#}
 {{ config(store_failures = true) }}
 with
 
@@ -25,10 +26,12 @@ source_rows as (
         '{{ base }}' as customer_base,
         {%- if is_csv_file(location) %}
         source_file,
+        '{{ csv_delimiter(location) or "," }}' as delimiter,
         count(*) as row_count
     from ({{ file_records(location) }}) as records
         {%- else %}
         {{ "source_file" if location.path else "'" ~ location.seed ~ "'" }} as source_file,
+        null::varchar as delimiter,
         count(*) as row_count
     from {{ raw_relation(location) }}
         {%- endif %}
@@ -38,6 +41,7 @@ source_rows as (
     select
         null::varchar as customer_base,
         null::varchar as source_file,
+        null::varchar as delimiter,
         0 as row_count
     where false
 )
@@ -47,6 +51,7 @@ select
     coalesce(model_rows.source_file, source_rows.source_file) as source_file,
     model_rows.row_count as rows_read,
     source_rows.row_count as records_in_file,
+    source_rows.delimiter,
     'The {{ kind | replace("_", " ") }} file ' || coalesce(model_rows.source_file, source_rows.source_file)
     || ' of base ' || coalesce(model_rows.customer_base, source_rows.customer_base)
     || ' was read as ' || coalesce(model_rows.row_count, 0) || ' rows, but it has '
