@@ -294,8 +294,9 @@ NOTES = """
 - The raw file is parsed by the validation table (twice: once for the duplicated ids) and
   by the row-count test, which counts its records line by line; the row-conservation tests
   read the validation tables, which hold one row per raw row, not the file. The raw values
-  become JSON only on rejected rows. The k diagnostics fit on both cores (each fit on one native thread, so
-  results are byte-identical) and score every k's silhouette from one pass of distances.
+  become JSON only on rejected rows. The k diagnostics fit on both cores (each fit on one
+  native thread, so results are byte-identical) and score every k's silhouette from one
+  pass of distances.
 
 ## How far from the floor, and why
 

@@ -67,8 +67,11 @@
         of the whole glob in read order (`source_row_number`, as staged_rows numbers them),
         the line it starts on, its text, the number of fields (delimiters outside quotes,
         plus one) and the header's. Empty lines are not records (the reader skips them too).
-        Limits: a `"` inside an unquoted field (not standard quoting) is taken to open a
-        quote; the whole file is read a second time. -#}
+        Every step is a running total over the lines in read order (a streaming window: the
+        memory it takes does not grow with the file); only the rare records spanning several
+        lines are grouped, and the file is read twice for them. Limits: a `"` inside an
+        unquoted field (not standard quoting) is taken to open a quote; a header spanning
+        lines is counted on its first line. -#}
     {%- set delimiter = csv_delimiter(location) or ',' -%}
     {%- set delimiter_sql = "chr(9)" if delimiter == '\t' else "'" ~ delimiter ~ "'" -%}
     with
@@ -76,71 +79,121 @@
     file_lines as (
         select
             filename as source_file,
+            coalesce(line, '') as line,
             row_number() over () as line_index,
-            coalesce(line, '') as line
+            filename is distinct from lag(filename) over () as is_file_start,
+            length(coalesce(line, '')) - length(replace(coalesce(line, ''), '"', '')) as quote_count
         from {{ read_file_lines(validate_file_path(location.path), location.encoding) }}
     ),
 
-    quoted_lines as (
+    quote_totals as (
         select
             *,
-            sum(length(line) - length(replace(line, '"', ''))) over (
-                partition by source_file order by line_index
-                rows between unbounded preceding and current row
-            ) % 2 = 1 as is_quote_open
+            sum(quote_count) over (rows between unbounded preceding and current row) as quotes_through
         from file_lines
     ),
 
-    -- A line starts a new record unless the line before it left a quote open.
-    numbered_lines as (
+    -- Each file counts its quotes from its own first line.
+    file_starts as (
         select
             *,
-            1 + coalesce(sum(case when is_quote_open then 0 else 1 end) over (
-                partition by source_file order by line_index
-                rows between unbounded preceding and 1 preceding
-            ), 0) as record_index
-        from quoted_lines
+            max(case when is_file_start then quotes_through - quote_count end) over (
+                rows between unbounded preceding and current row
+            ) as quotes_before_file,
+            max(case when is_file_start then line_index end) over (
+                rows between unbounded preceding and current row
+            ) as file_first_line_index
+        from quote_totals
     ),
 
-    records as (
+    -- A line continues a record when the lines before it left a quote open; a record starts
+    -- at every other line that is not empty (a file's first line always starts one).
+    line_states as (
+        select
+            *,
+            (quotes_through - quote_count - quotes_before_file) % 2 = 1 as is_continuation,
+            (quotes_through - quotes_before_file) % 2 = 1 as leaves_quote_open,
+            (quotes_through - quote_count - quotes_before_file) % 2 = 0
+            and (trim(line, chr(13)) != '' or is_file_start) as starts_record,
+            {{ csv_field_count('line', delimiter_sql) }} as line_field_count
+        from file_starts
+    ),
+
+    record_totals as (
+        select
+            *,
+            sum(starts_record::integer) over (
+                rows between unbounded preceding and current row
+            ) as record_index,
+            sum(is_file_start::integer) over (
+                rows between unbounded preceding and current row
+            ) as files_so_far
+        from line_states
+    ),
+
+    numbered_lines as not materialized (
+        select
+            *,
+            record_index - max(case when is_file_start then record_index end) over (
+                rows between unbounded preceding and current row
+            ) as record_number,
+            record_index - files_so_far as source_row_number,
+            line_index - file_first_line_index + 1 as line_number,
+            -- The latest file start's field count (a running max of its line, then its count).
+            (max(case when is_file_start then {'line': line_index, 'fields': line_field_count} end) over (
+                rows between unbounded preceding and current row
+            )).fields as header_field_count
+        from record_totals
+    ),
+
+    single_line_records as (
         select
             source_file,
-            record_index,
-            min(line_index) as first_line_index,
-            min(line_index) - min(min(line_index)) over (partition by source_file) + 1 as line_number,
-            string_agg(line, chr(10) order by line_index) as record_text
+            record_number,
+            source_row_number,
+            line_number,
+            line as record_text,
+            line_field_count as field_count,
+            header_field_count
         from numbered_lines
-        group by source_file, record_index
+        where starts_record and not leaves_quote_open
     ),
 
-    counted as (
+    -- Records whose quoted values hold line breaks: their lines, joined.
+    multi_line_records as (
         select
-            *,
-            row_number() over (partition by source_file order by record_index) - 1 as record_number,
-            length(regexp_replace(record_text, '"[^"]*("|$)', '', 'g'))
-            - length(replace(regexp_replace(record_text, '"[^"]*("|$)', '', 'g'), {{ delimiter_sql }}, ''))
-            + 1 as field_count
-        from records
-        where trim(record_text, chr(13)) != '' or record_index = 1
-    ),
-
-    with_header as (
-        select
-            *,
-            first_value(field_count) over (partition by source_file order by record_index) as header_field_count
-        from counted
+            source_file,
+            record_number,
+            source_row_number,
+            min(line_number) as line_number,
+            string_agg(line, chr(10) order by line_index) as record_text,
+            min(header_field_count) as header_field_count
+        from numbered_lines
+        where (starts_record and leaves_quote_open) or is_continuation
+        group by source_file, record_index, record_number, source_row_number
     )
 
+    select * from single_line_records
+    where record_number > 0
+    union all
     select
         source_file,
         record_number,
-        row_number() over (order by first_line_index) as source_row_number,
+        source_row_number,
         line_number,
         record_text,
-        field_count,
+        {{ csv_field_count('record_text', delimiter_sql) }} as field_count,
         header_field_count
-    from with_header
+    from multi_line_records
     where record_number > 0
+{%- endmacro %}
+
+
+{% macro csv_field_count(text, delimiter_sql) -%}
+    {#- Fields of a CSV record: the delimiters outside quoted values, plus one. -#}
+    length(regexp_replace({{ text }}, '"[^"]*("|$)', '', 'g'))
+    - length(replace(regexp_replace({{ text }}, '"[^"]*("|$)', '', 'g'), {{ delimiter_sql }}, ''))
+    + 1
 {%- endmacro %}
 
 
@@ -491,11 +544,19 @@
             ~ " a base's files are all CSV or all Parquet: narrow the path (e.g. *.csv or *.parquet)."
         ) }}
     {%- endif -%}
-    {%- set files = run_query(
-        "select filename, hex(content[1:2]), lower(filename) like '%.gz',"
-        ~ " try(decode(content)) is null from read_blob('" ~ checked ~ "')"
-        ~ " where size <= 268435456 order by filename"
-    ).rows -%}
+    {#- The sizes first (read_blob reads no content for them), then each small file's content
+        on its own: a filter on size is not pushed into read_blob, which would read every
+        file whole. -#}
+    {%- set small_files = run_query(
+        "select filename from read_blob('" ~ checked ~ "') where size <= 268435456 order by filename"
+    ).columns[0].values() -%}
+    {%- set files = [] -%}
+    {%- for small_file in small_files -%}
+        {%- do files.extend(run_query(
+            "select filename, hex(content[1:2]), lower(filename) like '%.gz',"
+            ~ " try(decode(content)) is null from read_blob('" ~ small_file | replace("'", "''") ~ "')"
+        ).rows) -%}
+    {%- endfor -%}
     {%- for file, first_bytes, is_named_gzip, is_not_utf8 in files -%}
         {%- if first_bytes == '1F8B' and not is_named_gzip -%}
             {{ exceptions.raise_compiler_error(
