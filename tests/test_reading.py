@@ -324,3 +324,33 @@ def test_rows_the_reader_and_the_line_count_disagree_on_fail_the_job_naming_the_
     ) in run.output, run.output[-3000:]
     assert "nothing was published" in run.output
     assert not run.serving_db.exists()
+
+
+def test_the_record_count_keeps_to_a_small_memory_limit(tmp_path: Path) -> None:
+    """The independent record count is running totals over the file's lines, not a window
+    holding the whole file: 400,000 records (about 20 MB, some values spanning lines) are
+    counted, with their line numbers, within a 24 MB DuckDB memory limit."""
+    header, rows = seed()
+    rows[7][5] = "Engineer\nand artist"
+    body = csv_lines(rows)
+    path = tmp_path / "customers.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.writelines(csv_lines([header]))
+        for _ in range(200):
+            handle.writelines(body)
+    location = f"{{'path': '{path}', 'encoding': none, 'delimiter': none}}"
+    compiled = run_dbt(
+        ["compile", "--quiet", "--inline", f"{{{{ file_records({location}) }}}}"], tmp_path
+    )
+    assert compiled.ok, compiled.output[-3000:]
+
+    with duckdb.connect() as connection:
+        connection.execute("set memory_limit = '24MB'")
+        connection.execute("set threads = 1")
+        counted = connection.sql(
+            "select count(*), max(source_row_number), count(*) filter (where field_count != "
+            "header_field_count), count(*) filter (where record_text like '%and artist%'), "
+            f"max(line_number) from ({compiled.output})"
+        ).fetchall()
+    # Every 2,000-row block adds one record spanning two lines: 2,001 lines per block.
+    assert counted == [(400_000, 400_000, 0, 200, 1 + 200 * 2_001)]
