@@ -44,19 +44,39 @@ segment_names as (
     group by customer_base, segment_id
 ),
 
--- Customers of this run whose segment did not change.
-stayed as (
+-- Customers of this run whose segment did not change: each segment's customers less those
+-- who joined it or moved into it this run (counts on both sides, so no join of customers).
+segment_counts as (
     select
-        assignments.customer_base,
-        assignments.segment_id as from_segment_id,
-        assignments.segment_id as to_segment_id,
+        customer_base,
+        segment_id,
         count(*) as customer_count
     from assignments
-    anti join this_run_changes
+    group by customer_base, segment_id
+),
+
+arrival_counts as (
+    select
+        customer_base,
+        segment_id,
+        count(*) as customer_count
+    from this_run_changes
+    where segment_id is not null
+    group by customer_base, segment_id
+),
+
+stayed as (
+    select
+        segment_counts.customer_base,
+        segment_counts.segment_id as from_segment_id,
+        segment_counts.segment_id as to_segment_id,
+        segment_counts.customer_count - coalesce(arrival_counts.customer_count, 0) as customer_count
+    from segment_counts
+    left join arrival_counts
         on
-            assignments.customer_base = this_run_changes.customer_base
-            and assignments.customer_id = this_run_changes.customer_id
-    group by assignments.customer_base, assignments.segment_id
+            segment_counts.customer_base = arrival_counts.customer_base
+            and segment_counts.segment_id = arrival_counts.segment_id
+    where segment_counts.customer_count > coalesce(arrival_counts.customer_count, 0)
 ),
 
 changed as (
