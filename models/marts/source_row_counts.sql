@@ -1,7 +1,7 @@
 -- One row per source: its base and kind, rows read, rows passed on and rows rejected, and the
--- rejected share (the data-quality picture, and what the rejected-share thresholds test). Rows rejected
--- only because their customer was rejected are counted, but kept out of own_rejected_share:
--- the fault is the customer file's, and is counted there.
+-- rejected share (the data-quality picture, and what the rejected-share thresholds test).
+-- Rows rejected only because their customer was rejected are counted, but kept out of
+-- own_rejected_share: the fault is the customer file's, and is counted there.
 with
 
 customer_rows as (
