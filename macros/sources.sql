@@ -59,7 +59,7 @@
 {%- endmacro %}
 
 
-{% macro file_records(location) -%}
+{% macro file_records(location, max_lines_per_file=none) -%}
     {#- An independent count of a CSV file's records, to check the reader against: the file
         is read as physical lines and a record continues onto the next line while an odd
         number of `"` is open (standard quoting, so a quoted newline does not end a record).
@@ -69,32 +69,48 @@
         plus one) and the header's. Empty lines are not records (the reader skips them too).
         Every step is a running total over the lines in read order (a streaming window: the
         memory it takes does not grow with the file); only the rare records spanning several
-        lines are grouped, and the file is read twice for them. Limits: a `"` inside an
+        lines are grouped, and the file is read twice for them (no step is materialised, which
+        would hold every line). Limits: a `"` inside an
         unquoted field (not standard quoting) is taken to open a quote; a header spanning
-        lines is counted on its first line. -#}
+        lines is counted on its first line. With `max_lines_per_file`, only the records
+        within each file's first lines (a record cut at the last of them is counted on the
+        lines kept); a path without wildcards then stops reading there. -#}
     {%- set delimiter = csv_delimiter(location) or ',' -%}
     {%- set delimiter_sql = "chr(9)" if delimiter == '\t' else "'" ~ delimiter ~ "'" -%}
+    {%- set path = validate_file_path(location.path) -%}
     with
 
-    file_lines as (
+    all_lines as not materialized (
         select
             filename as source_file,
             coalesce(line, '') as line,
             row_number() over () as line_index,
             filename is distinct from lag(filename) over () as is_file_start,
-            length(coalesce(line, '')) - length(replace(coalesce(line, ''), '"', '')) as quote_count
-        from {{ read_file_lines(validate_file_path(location.path), location.encoding) }}
+            (strlen(coalesce(line, '')) - strlen(replace(coalesce(line, ''), '"', '')))::bigint as quote_count
+        from {{ read_file_lines(path, location.encoding) }}
+        {%- if max_lines_per_file and not ('*' in path or '?' in path or '[' in path) %}
+        limit {{ max_lines_per_file }}
+        {%- endif %}
     ),
 
-    quote_totals as (
+    file_lines as not materialized (
+        select * from all_lines
+        {%- if max_lines_per_file %}
+        qualify line_index - max(case when is_file_start then line_index end) over (
+            rows between unbounded preceding and current row
+        ) < {{ max_lines_per_file }}
+        {%- endif %}
+    ),
+
+    quote_totals as not materialized (
         select
             *,
-            sum(quote_count) over (rows between unbounded preceding and current row) as quotes_through
+            (sum(quote_count) over (rows between unbounded preceding and current row))::bigint as quotes_through
         from file_lines
     ),
 
     -- Each file counts its quotes from its own first line.
-    file_starts as (
+    file_starts as not materialized (
         select
             *,
             max(case when is_file_start then quotes_through - quote_count end) over (
@@ -108,26 +124,34 @@
 
     -- A line continues a record when the lines before it left a quote open; a record starts
     -- at every other line that is not empty (a file's first line always starts one).
-    line_states as (
+    line_states as not materialized (
         select
             *,
             (quotes_through - quote_count - quotes_before_file) % 2 = 1 as is_continuation,
             (quotes_through - quotes_before_file) % 2 = 1 as leaves_quote_open,
+            -- (The CASE spares the costly trim to lines starting with a carriage return.)
             (quotes_through - quote_count - quotes_before_file) % 2 = 0
-            and (trim(line, chr(13)) != '' or is_file_start) as starts_record,
-            {{ csv_field_count('line', delimiter_sql) }} as line_field_count
+            and (
+                is_file_start
+                or case
+                    when line = '' then false
+                    when starts_with(line, chr(13)) then trim(line, chr(13)) != ''
+                    else true
+                end
+            ) as starts_record
         from file_starts
     ),
 
-    record_totals as (
+    record_totals as not materialized (
         select
             *,
-            sum(starts_record::integer) over (
+            -- Sums are HUGEINT in DuckDB; bigint keeps the arithmetic below cheap.
+            (sum(starts_record::integer) over (
                 rows between unbounded preceding and current row
-            ) as record_index,
-            sum(is_file_start::integer) over (
+            ))::bigint as record_index,
+            (sum(is_file_start::integer) over (
                 rows between unbounded preceding and current row
-            ) as files_so_far
+            ))::bigint as files_so_far
         from line_states
     ),
 
@@ -139,10 +163,11 @@
             ) as record_number,
             record_index - files_so_far as source_row_number,
             line_index - file_first_line_index + 1 as line_number,
-            -- The latest file start's field count (a running max of its line, then its count).
-            (max(case when is_file_start then {'line': line_index, 'fields': line_field_count} end) over (
+            -- The latest file start's field count: a running max of its line index and its
+            -- count packed into one number (a max over a struct costs many times more).
+            max(case when is_file_start then line_index * 16777216 + least({{ csv_field_count('line', delimiter_sql) }}, 16777215) end) over (
                 rows between unbounded preceding and current row
-            )).fields as header_field_count
+            ) % 16777216 as header_field_count
         from record_totals
     ),
 
@@ -153,7 +178,7 @@
             source_row_number,
             line_number,
             line as record_text,
-            line_field_count as field_count,
+            {{ csv_field_count('line', delimiter_sql) }} as field_count,
             header_field_count
         from numbered_lines
         where starts_record and not leaves_quote_open
@@ -190,10 +215,17 @@
 
 
 {% macro csv_field_count(text, delimiter_sql) -%}
-    {#- Fields of a CSV record: the delimiters outside quoted values, plus one. -#}
-    length(regexp_replace({{ text }}, '"[^"]*("|$)', '', 'g'))
-    - length(replace(regexp_replace({{ text }}, '"[^"]*("|$)', '', 'g'), {{ delimiter_sql }}, ''))
-    + 1
+    {#- Fields of a CSV record: the delimiters outside quoted values, plus one (without a
+        quote, every delimiter counts: no regular expression for most records). Lengths in
+        bytes: the delimiter is one byte, and counting characters costs more. -#}
+    case
+        when not contains({{ text }}, '"')
+            then strlen({{ text }}) - strlen(replace({{ text }}, {{ delimiter_sql }}, '')) + 1
+        else
+            strlen(regexp_replace({{ text }}, '"[^"]*("|$)', '', 'g'))
+            - strlen(replace(regexp_replace({{ text }}, '"[^"]*("|$)', '', 'g'), {{ delimiter_sql }}, ''))
+            + 1
+    end
 {%- endmacro %}
 
 
@@ -477,10 +509,11 @@
         {%- do check_csv_files(label, location) -%}
         {#- DuckDB's reader cannot read a file at all when a row within the rows it samples
             (the first 20,480) has more fields than the header; past them, the row is read
-            and rejected as ragged_row. -#}
+            and rejected as ragged_row. Only each file's first 100,000 lines are read here,
+            which hold those records unless they average more than four lines each. -#}
         {%- set long_rows = run_query(
             "select source_file, line_number, field_count, header_field_count from ("
-            ~ file_records(location) ~ ") where field_count > header_field_count"
+            ~ file_records(location, max_lines_per_file=100000) ~ ") where field_count > header_field_count"
             ~ " and record_number <= 20480 order by source_row_number limit 1"
         ).rows -%}
         {%- for file, line_number, field_count, header_field_count in long_rows -%}

@@ -6,23 +6,17 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
-import sklearn
-from sklearn.metrics import (
-    calinski_harabasz_score,
-    davies_bouldin_score,
-    pairwise_distances_chunked,
-)
-from sklearn.metrics.cluster._unsupervised import _silhouette_reduce
-from threadpoolctl import threadpool_limits
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+from sklearn.metrics.pairwise import euclidean_distances
 
-from segmentation.fitting import COMPUTE_THREADS, SegmentFit, squared_distances
+from segmentation.fitting import SegmentFit, map_in_parallel, squared_distances
 from segmentation.settings import K_RULES
 from segmentation.types import FloatArray, IntArray
 
 #: Decimals of every published float.
 FLOAT_DECIMALS = 9
-#: Memory (MB) scikit-learn may use for one block of pairwise distances when it
-#: scores a silhouette; the whole matrix of a 10,000-row sample would take 800 MB.
+#: Memory (MB) of one block of pairwise distances when a silhouette is scored (one block per
+#: core at a time); the whole matrix of a 10,000-row sample would take 800 MB.
 SILHOUETTE_WORKING_MEMORY_MB = 64
 
 
@@ -31,37 +25,55 @@ def silhouette_scores(
 ) -> dict[int, float]:
     """scikit-learn's ``silhouette_score`` of several partitions of the same rows, at once.
 
-    Each value equals ``silhouette_score(X, labels, sample_size=min(len(X), sample_size),
-    random_state=random_seed)`` to the last bit (nan where the sample holds one segment, or
-    as many as it has rows): the same rows are drawn, and the sample's pairwise distances are
-    computed in the same chunks, but once for every partition instead of once for each.
+    Each value is ``silhouette_score(X, labels, sample_size=min(len(X), sample_size),
+    random_state=random_seed)`` (nan where the sample holds one segment, or as many as it has
+    rows): the same rows are drawn and the same definition applied, but the sample's pairwise
+    distances are computed once for every partition, and each block of them is summed per
+    segment of every partition in one matrix product (scikit-learn adds them up one row at a
+    time). The sums run in another order, so a value may differ from scikit-learn's in the
+    last bits; it is the same on every run. Blocks of rows are scored on both cores.
     """
     n_rows = min(len(X), sample_size)
     indices = np.random.RandomState(random_seed).permutation(len(X))[:n_rows]
     sample = np.asarray(X, dtype=np.float64)[indices]
     scores = {key: math.nan for key in labels_by_key}
     encoded = {}
+    offset = 0
     for key, labels in labels_by_key.items():
         classes, codes = np.unique(np.asarray(labels)[indices], return_inverse=True)
         if 1 < len(classes) < n_rows:
-            encoded[key] = (codes, np.bincount(codes))
+            encoded[key] = (offset, codes, np.bincount(codes))
+            offset += len(classes)
     if not encoded:
         return scores
-    parts: dict[int, tuple[list[FloatArray], list[FloatArray]]] = {k: ([], []) for k in encoded}
-    with (
-        threadpool_limits(limits=COMPUTE_THREADS),
-        sklearn.config_context(working_memory=SILHOUETTE_WORKING_MEMORY_MB),
-    ):
-        start = 0
-        for chunk in pairwise_distances_chunked(sample, metric="euclidean"):
-            for key, (codes, freqs) in encoded.items():
-                intra, inter = _silhouette_reduce(chunk, start, labels=codes, label_freqs=freqs)
-                parts[key][0].append(intra)
-                parts[key][1].append(inter)
-            start += chunk.shape[0]
-    for key, (codes, freqs) in encoded.items():
-        intra = np.concatenate(parts[key][0])
-        inter = np.concatenate(parts[key][1])
+    # Every partition's segments side by side as indicator columns: one block of distances
+    # times this matrix gives each row's summed distance to every segment of every partition.
+    members = np.zeros((n_rows, offset), dtype=np.float64)
+    for start, codes, _ in encoded.values():
+        members[np.arange(n_rows), start + codes] = 1.0
+    block_rows = max(1, SILHOUETTE_WORKING_MEMORY_MB * 2**20 // (8 * n_rows))
+    blocks = [(start, min(start + block_rows, n_rows)) for start in range(0, n_rows, block_rows)]
+
+    def score_block(bounds: tuple[int, int]) -> dict[int, tuple[FloatArray, FloatArray]]:
+        start, stop = bounds
+        distances = euclidean_distances(sample[start:stop], sample)
+        rows = np.arange(stop - start)
+        distances[rows, start + rows] = 0.0  # a row's distance to itself, exactly
+        sums = distances @ members
+        out = {}
+        for key, (first, codes, freqs) in encoded.items():
+            own = codes[start:stop]
+            per_segment = sums[:, first : first + len(freqs)]
+            intra = per_segment[rows, own]
+            means = per_segment / freqs
+            means[rows, own] = np.inf
+            out[key] = (intra, means.min(axis=1))
+        return out
+
+    parts = map_in_parallel(score_block, blocks)
+    for key, (_, codes, freqs) in encoded.items():
+        intra = np.concatenate([part[key][0] for part in parts])
+        inter = np.concatenate([part[key][1] for part in parts])
         with np.errstate(divide="ignore", invalid="ignore"):
             intra /= (freqs - 1).take(codes, mode="clip")
             values = inter - intra

@@ -694,25 +694,36 @@ def test_a_persona_that_does_not_hold_gives_way_to_a_built_name(
     assert not any(n.startswith("Mixed Segment") for n in names)
 
 
-def test_silhouette_scores_equal_sklearns_to_the_last_bit() -> None:
-    """The shared-distance pass gives exactly scikit-learn's silhouette_score for every k,
-    nan where the sample holds a single segment."""
-    import sklearn
+def test_silhouette_scores_equal_sklearns() -> None:
+    """The shared-distance pass gives scikit-learn's silhouette_score for every k (up to the
+    order of the sums), the same bits on every call, nan where the sample holds one segment."""
     from sklearn.metrics import silhouette_score
 
-    from segmentation.metrics import SILHOUETTE_WORKING_MEMORY_MB, silhouette_scores
+    from segmentation.metrics import silhouette_scores
 
     rng = np.random.default_rng(7)
     X = rng.normal(size=(3_000, 3))
     labels = {k: rng.integers(0, k, len(X)) for k in (2, 3, 6)}
     labels[1] = np.zeros(len(X), dtype=np.int64)
+    # Clustered rows too, where silhouettes are far from zero.
+    centres = np.array([[0.0, 0.0, 0.0], [6.0, 0.0, 0.0], [0.0, 6.0, 0.0]])
+    groups = rng.integers(0, 3, len(X))
+    X_grouped = centres[groups] + rng.normal(size=X.shape)
 
     shared = silhouette_scores(X, labels, 42, 1_000)
-
-    with sklearn.config_context(working_memory=SILHOUETTE_WORKING_MEMORY_MB):
-        for k in (2, 3, 6):
-            assert shared[k] == silhouette_score(X, labels[k], sample_size=1_000, random_state=42)
+    assert shared == silhouette_scores(X, labels, 42, 1_000)
+    for k in (2, 3, 6):
+        expected = silhouette_score(X, labels[k], sample_size=1_000, random_state=42)
+        assert shared[k] == pytest.approx(expected, rel=0, abs=1e-12)
     assert np.isnan(shared[1])
+    # All 3,000 rows: more than one block of distances (SILHOUETTE_WORKING_MEMORY_MB).
+    whole = silhouette_scores(X, {6: labels[6]}, 42, 3_000)[6]
+    assert whole == pytest.approx(silhouette_score(X, labels[6]), rel=0, abs=1e-12)
+    grouped = silhouette_scores(X_grouped, {3: groups}, 42, 1_000)[3]
+    assert grouped > 0.5
+    assert grouped == pytest.approx(
+        silhouette_score(X_grouped, groups, sample_size=1_000, random_state=42), rel=0, abs=1e-12
+    )
 
 
 def test_parallel_fits_equal_sequential_fits() -> None:

@@ -1,16 +1,17 @@
--- One row per valid customer: the nearest segment centroid of the customer's base, the
--- distance to it and to the next nearest, in the space the segments were fitted in (see
--- int_segment_dimensions). Each customer's point is compared with its base's k centroids in
--- place (no fan-out, no grouping), so the work is one streaming pass and memory does not
--- grow with the number of customers.
+-- One row per valid customer: its enriched columns with the nearest segment centroid of the
+-- customer's base, the distance to it and to the next nearest, in the space the segments were
+-- fitted in (see int_segment_dimensions). Each customer's point is compared with its base's k
+-- centroids in place (no fan-out, no grouping), so the work is one streaming pass and memory
+-- does not grow with the number of customers. The customers' columns come along so that the
+-- marts read one table of customers with their segments instead of joining two by id.
+{%- set placing_columns = ['feature_vector'] -%}
+{%- for feature in candidate_features() -%}
+    {%- do placing_columns.append(feature ~ '_z') -%}
+{%- endfor %}
 with
 
 customers as (
-    select
-        customer_base,
-        customer_id,
-        feature_vector
-    from {{ ref('int_customers_featurized') }}
+    select * from {{ ref('int_customers_featurized') }}
 ),
 
 centroids as (
@@ -44,8 +45,7 @@ centroid_lists as (
 
 distances as (
     select
-        customers.customer_base,
-        customers.customer_id,
+        customers.*,
         centroid_lists.base_segment_ids,
         list_transform(
             centroid_lists.base_centroids,
@@ -58,8 +58,10 @@ distances as (
 
 assigned as (
     select
-        customer_base,
-        customer_id,
+        -- The z-scores and the vector place the customer; the marts read the values.
+        * exclude (
+            {{ (placing_columns + ['base_segment_ids', 'centroid_distances']) | join(',\n            ') }}
+        ),
         base_segment_ids[list_position(centroid_distances, list_min(centroid_distances))]::integer as segment_id,
         list_min(centroid_distances) as distance_to_centroid,
         list_sort(centroid_distances)[2] as distance_to_next_centroid

@@ -3,20 +3,15 @@
 -- it, and its history: the segment it was in before and the run since which it is in this one.
 with
 
-assignments as (
+-- Every valid customer with its segment and the distances that put it there (read twice:
+-- recomputed rather than materialised).
+customers as not materialized (
     select
         customer_base,
         customer_id,
         segment_id,
         distance_to_centroid,
-        distance_to_next_centroid
-    from {{ ref('int_customers_assigned') }}
-),
-
-customers as (
-    select
-        customer_base,
-        customer_id,
+        distance_to_next_centroid,
         gender,
         profession,
         age_band,
@@ -34,7 +29,7 @@ customers as (
         order_count,
         monetary_value_usd,
         is_loyalty_member
-    from {{ ref('int_customers_featurized') }}
+    from {{ ref('int_customers_assigned') }}
 ),
 
 personas as (
@@ -46,16 +41,17 @@ personas as (
     from {{ ref('int_segment_models_in_force') }}
 ),
 
--- Each customer's latest change: when it entered its segment, and from where.
+-- Each customer's latest change into a segment: when it entered its segment, and from where
+-- (a grouped aggregate, which DuckDB can spill to disk).
 latest_changes as (
     select
         customer_base,
         customer_id,
-        run_number,
-        previous_segment_id
+        max(run_number) as run_number,
+        arg_max_null(previous_segment_id, run_number) as previous_segment_id
     from {{ ref('int_customer_segment_changes') }}
     where segment_id is not null
-    qualify row_number() over (partition by customer_base, customer_id order by run_number desc) = 1
+    group by customer_base, customer_id
 ),
 
 -- A customer is an outlier when farther from its centroid than the given quantile of its
@@ -65,7 +61,7 @@ outlier_thresholds as (
         customer_base,
         segment_id,
         quantile_cont(distance_to_centroid, {{ outlier_quantile() }}) as outlier_distance_threshold
-    from assignments
+    from customers
     group by customer_base, segment_id
 ),
 
@@ -73,9 +69,9 @@ final as (
     select
         customers.customer_base,
         customers.customer_id,
-        assignments.segment_id,
+        customers.segment_id,
         latest_changes.previous_segment_id::integer as previous_segment_id,
-        {{ segment_key('customers.customer_base', 'assignments.segment_id') }} as segment_key,
+        {{ segment_key('customers.customer_base', 'customers.segment_id') }} as segment_key,
         personas.persona_name,
         customers.gender,
         customers.profession,
@@ -95,32 +91,28 @@ final as (
         customers.monetary_value_usd,
         personas.model_version::integer as model_version,
         latest_changes.run_number::integer as segment_since_run_number,
-        round(assignments.distance_to_centroid, 9) as distance_to_centroid,
-        round(assignments.distance_to_next_centroid, 9) as distance_to_next_centroid,
+        round(customers.distance_to_centroid, 9) as distance_to_centroid,
+        round(customers.distance_to_next_centroid, 9) as distance_to_next_centroid,
         round(
-            (assignments.distance_to_next_centroid - assignments.distance_to_centroid)
-            / nullif(assignments.distance_to_next_centroid, 0),
+            (customers.distance_to_next_centroid - customers.distance_to_centroid)
+            / nullif(customers.distance_to_next_centroid, 0),
             9
         ) as confidence_margin,
         customers.is_loyalty_member,
-        assignments.distance_to_centroid > outlier_thresholds.outlier_distance_threshold as is_outlier
+        customers.distance_to_centroid > outlier_thresholds.outlier_distance_threshold as is_outlier
     from customers
-    inner join assignments
-        on
-            customers.customer_base = assignments.customer_base
-            and customers.customer_id = assignments.customer_id
     inner join personas
         on
-            assignments.customer_base = personas.customer_base
-            and assignments.segment_id = personas.segment_id
+            customers.customer_base = personas.customer_base
+            and customers.segment_id = personas.segment_id
     left join latest_changes
         on
-            assignments.customer_base = latest_changes.customer_base
-            and assignments.customer_id = latest_changes.customer_id
+            customers.customer_base = latest_changes.customer_base
+            and customers.customer_id = latest_changes.customer_id
     inner join outlier_thresholds
         on
-            assignments.customer_base = outlier_thresholds.customer_base
-            and assignments.segment_id = outlier_thresholds.segment_id
+            customers.customer_base = outlier_thresholds.customer_base
+            and customers.segment_id = outlier_thresholds.segment_id
 )
 
 select * from final

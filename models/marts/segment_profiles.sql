@@ -10,20 +10,15 @@
 
 with
 
-assignments as (
+-- Every valid customer with its segment; read by both unpivots below, recomputed rather than
+-- materialised.
+segmented as not materialized (
     select
         customer_base,
         customer_id,
-        segment_id
-    from {{ ref('int_customers_assigned') }}
-),
-
-customers as (
-    select
-        customer_base,
-        customer_id,
+        segment_id,
         {{ profiled_columns(numeric_columns, categorical_columns) }}
-    from {{ ref('int_customers_enriched') }}
+    from {{ ref('int_customers_assigned') }}
 ),
 
 segment_names as (
@@ -43,18 +38,6 @@ feature_statistics as (
     from {{ ref('int_feature_statistics') }}
 ),
 
--- Read by both unpivots below: recomputed rather than materialised (a narrow join).
-segmented as not materialized (
-    select
-        customers.*,
-        assignments.segment_id
-    from customers
-    inner join assignments
-        on
-            customers.customer_base = assignments.customer_base
-            and customers.customer_id = assignments.customer_id
-),
-
 -- One row per customer and attribute with a value (unpivot leaves nulls out, so a base
 -- contributes only the columns it maps), in one pass over the customers.
 categorical_unpivoted as (
@@ -69,30 +52,16 @@ categorical_unpivoted as (
     into name attribute_name value attribute_value
 ),
 
-categorical_values as (
-    select
-        *,
-        (customer_base, attribute_name) in ({{ segment_feature_pairs('categorical_features') }})
-            as is_segment_feature
-    from categorical_unpivoted
-),
-
 numeric_values as not materialized (
-    select
-        *,
-        (customer_base, attribute_name) in ({{ segment_feature_pairs('features') }})
-            as is_segment_feature
-    from (
-        unpivot (
-            select
-                customer_base,
-                segment_id,
-                {{ numeric_columns | join(',\n                ') }}
-            from segmented
-        )
-        on {{ numeric_columns | join(', ') }}
-        into name attribute_name value attribute_number
+    unpivot (
+        select
+            customer_base,
+            segment_id,
+            {{ numeric_columns | join(',\n            ') }}
+        from segmented
     )
+    on {{ numeric_columns | join(', ') }}
+    into name attribute_name value attribute_number
 ),
 
 value_counts as (
@@ -101,9 +70,8 @@ value_counts as (
         segment_id,
         attribute_name,
         attribute_value,
-        is_segment_feature,
         count(*) as customer_count
-    from categorical_values
+    from categorical_unpivoted
     group by all
 ),
 
@@ -139,7 +107,9 @@ categorical_rows as (
         null::double as base_mean_value,
         null::double as base_stddev_value,
         null::double as standardised_mean,
-        is_segment_feature
+        -- Flagged on the counts, not on every customer's value.
+        (customer_base, attribute_name) in ({{ segment_feature_pairs('categorical_features') }})
+            as is_segment_feature
     from value_shares
     where value_rank <= 5
 ),
@@ -149,7 +119,6 @@ numeric_means as (
         customer_base,
         segment_id,
         attribute_name,
-        any_value(is_segment_feature) as is_segment_feature,
         count(*) as customer_count,
         sum(attribute_number) as value_sum
     from numeric_values
@@ -188,7 +157,8 @@ numeric_rows as (
             / nullif(feature_statistics.feature_stddev, 0),
             6
         ) as standardised_mean,
-        numeric_means.is_segment_feature
+        (numeric_means.customer_base, numeric_means.attribute_name) in ({{ segment_feature_pairs('features') }})
+            as is_segment_feature
     from numeric_means
     left join feature_statistics
         on
