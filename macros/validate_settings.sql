@@ -32,7 +32,8 @@
         {%- endif -%}
         {%- for name, minimum in [
             ('segment_k_min', 2), ('segment_k_max', 2), ('segment_n_init', 10), ('random_seed', 0),
-            ('segment_sample_size', 100), ('silhouette_sample_size', 100),
+            ('segment_sample_size', 100), ('diagnostics_sample_size', 100),
+            ('silhouette_sample_size', 100),
             ('segment_stability_resamples', 0), ('stability_sample_size', 100), ('min_customer_age', 0),
             ('max_customer_age', 1), ('min_working_age', 0), ('max_family_size', 1),
             ('max_categorical_levels', 2), ('drift_bins', 2),

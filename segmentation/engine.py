@@ -89,6 +89,7 @@ from segmentation.space import (
     prepare_sample,
 )
 from segmentation.stability import STABILITY_N_INIT, PartitionStability, stability_by_k
+from segmentation.types import IntArray
 
 # The engine's public names: the pipeline below and the pieces it is made of.
 __all__ = [
@@ -131,6 +132,7 @@ __all__ = [
     "count_distinct_points",
     "customer_bases",
     "diagnose_base",
+    "diagnostics_rows",
     "dimensions_for_base",
     "fallback_persona_name",
     "feature_matrix",
@@ -151,15 +153,31 @@ __all__ = [
 ]
 
 
+def diagnostics_rows(n_rows: int, diagnostics_sample_size: int, random_seed: int) -> IntArray:
+    """Positions of the rows the k diagnostics fit on: all ``n_rows``, or a seeded subset of
+    ``diagnostics_sample_size`` of them in ascending order (the same rows on every run)."""
+    if n_rows <= diagnostics_sample_size:
+        return np.arange(n_rows, dtype=np.int64)
+    state = np.random.RandomState(random_seed)
+    return np.sort(state.choice(n_rows, size=diagnostics_sample_size, replace=False)).astype(
+        np.int64
+    )
+
+
 def diagnose_base(
     sample: pd.DataFrame,
     customer_base: str,
     settings: SegmentSettings,
     dimensions: Sequence[Dimension],
 ) -> tuple[pd.DataFrame, dict[int, SegmentFit]]:
-    """Fit every candidate k on one base's sample; diagnostics rows and the fits by k."""
+    """Fit every candidate k on one base's sample; diagnostics rows and the fits by k.
+
+    The candidates are fitted on at most ``settings.diagnostics_sample_size`` rows of the
+    sample (:func:`diagnostics_rows`); the fits returned are of those rows.
+    """
     sample = prepare_sample(sample)
     X = feature_matrix(sample, customer_base, dimensions)
+    X = X[diagnostics_rows(len(X), settings.diagnostics_sample_size, settings.random_seed)]
     ks = candidate_ks(count_distinct_points(X), settings)
 
     # The k values are independent: fitted side by side (the results do not depend on it),
@@ -196,7 +214,7 @@ def diagnose_base(
         {
             "customer_base": customer_base,
             "k": k,
-            "sample_row_count": len(sample),
+            "sample_row_count": len(X),
             **{name: publish_float(value) for name, value in metrics[k].items()},
             "stability_ari": publish_float(stability[k].ari),
             "is_chosen_k": k == chosen,
@@ -283,10 +301,14 @@ def segment_base(
     dimensions: Sequence[Dimension],
     catalog: PersonaCatalog,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Whole pipeline for one base: ``(diagnostics, centroids)`` of the chosen k."""
+    """Whole pipeline for one base: ``(diagnostics, centroids)`` of the chosen k, as the two
+    dbt models compute them (the chosen k refitted on the whole sample when the diagnostics
+    fitted a subset of it)."""
     diagnostics, fits = diagnose_base(sample, customer_base, settings, dimensions)
     chosen = int(diagnostics.loc[diagnostics["is_chosen_k"], "k"].iloc[0])
+    whole = len(sample) <= settings.diagnostics_sample_size
     centroids = centroids_for_base(
-        sample, customer_base, settings, chosen, dimensions, catalog, fit=fits[chosen]
-    )
+        sample, customer_base, settings, chosen, dimensions, catalog,
+        fit=fits[chosen] if whole else None,
+    )  # fmt: skip
     return diagnostics, centroids

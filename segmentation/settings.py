@@ -26,6 +26,7 @@ SETTING_KEYS: tuple[str, ...] = (
     "random_seed",
     "segment_n_init",
     "segment_sample_size",
+    "diagnostics_sample_size",
     "silhouette_sample_size",
     "segment_stability_resamples",
     "stability_sample_size",
@@ -48,6 +49,7 @@ class SegmentSettings:
     random_seed: int
     n_init: int
     sample_size: int
+    diagnostics_sample_size: int  # rows of the sample every candidate k is fitted on
     silhouette_sample_size: int
     stability_resamples: int  # 0: no stability measures (published as null)
     stability_sample_size: int
@@ -89,6 +91,7 @@ def parse_settings(config: Mapping[str, object]) -> SegmentSettings:
         random_seed=int(text["random_seed"]),
         n_init=int(text["segment_n_init"]),
         sample_size=int(text["segment_sample_size"]),
+        diagnostics_sample_size=int(text["diagnostics_sample_size"]),
         silhouette_sample_size=int(text["silhouette_sample_size"]),
         stability_resamples=int(text["segment_stability_resamples"]),
         stability_sample_size=int(text["stability_sample_size"]),

@@ -123,6 +123,7 @@ def test_parse_settings_converts_values_rendered_as_text() -> None:
             "random_seed": "0",
             "segment_n_init": "12",
             "segment_sample_size": "5000",
+            "diagnostics_sample_size": "3000",
             "silhouette_sample_size": " 2000 ",
             "segment_stability_resamples": "0",
             "stability_sample_size": "800",
@@ -137,6 +138,7 @@ def test_parse_settings_converts_values_rendered_as_text() -> None:
     assert settings.k_rule == "davies_bouldin" and settings.scaling == "none"
     assert (settings.random_seed, settings.n_init, settings.sample_size) == (0, 12, 5000)
     assert settings.silhouette_sample_size == 2000
+    assert settings.diagnostics_sample_size == 3000
     assert (settings.stability_resamples, settings.stability_sample_size) == (0, 800)
     assert settings_with(segment_k="auto").k is None
 
@@ -427,6 +429,35 @@ def test_pipeline_on_a_small_frame(catalog: engine.PersonaCatalog) -> None:
     again = engine.segment_base(shuffled, "mall", settings, dims, catalog)
     pd.testing.assert_frame_equal(again[0], diagnostics, check_exact=True)
     pd.testing.assert_frame_equal(again[1], centroids, check_exact=True)
+
+
+def test_diagnostics_fit_a_seeded_subset_and_the_chosen_k_the_whole_sample(
+    catalog: engine.PersonaCatalog,
+) -> None:
+    """Past diagnostics_sample_size, every k is fitted on a seeded subset of the sample (the
+    same rows whatever their order) and the chosen k on the whole sample, as the dbt models
+    do: segment_base's centroids are those of a fit on every row."""
+    raw = make_sample([(30, 30, 50, 400), (80, 80, 30, 400), (30, 80, 25, 300)], 11)
+    sample, dims = vectorised(raw, PROFILE_FEATURES), dims_of(raw, PROFILE_FEATURES)
+    settings = settings_with(segment_k_max=5, diagnostics_sample_size=400)
+
+    diagnostics, centroids = engine.segment_base(sample, "mall", settings, dims, catalog)
+    assert (diagnostics["sample_row_count"] == 400).all()
+    chosen = int(diagnostics.loc[diagnostics["is_chosen_k"], "k"].iloc[0])
+    assert chosen == 3
+    whole = engine.centroids_for_base(sample, "mall", settings, chosen, dims, catalog)
+    pd.testing.assert_frame_equal(centroids, whole, check_exact=True)
+
+    shuffled = sample.sample(frac=1.0, random_state=5)
+    again = engine.diagnose_base(shuffled, "mall", settings, dims)[0]
+    pd.testing.assert_frame_equal(again, diagnostics, check_exact=True)
+    # Another subset size fits other rows: the inertias differ.
+    other = engine.diagnose_base(sample, "mall", settings_with(segment_k_max=5), dims)[0]
+    assert (other["sample_row_count"] == len(sample)).all()
+    assert not np.allclose(other["inertia"], diagnostics["inertia"])
+    rows = engine.diagnostics_rows(1_100, 400, 42)
+    assert len(rows) == 400 and len(set(rows)) == 400 and (np.diff(rows) > 0).all()
+    assert (engine.diagnostics_rows(300, 400, 42) == np.arange(300)).all()
 
     # The refit that the centroids model does agrees with the diagnostics' fit.
     refit = engine.centroids_for_base(sample, "mall", settings, chosen, dims, catalog)

@@ -16,6 +16,8 @@ from sklearn.cluster import KMeans
 
 ROWS = 200_000
 SAMPLE = 20_000
+#: The k diagnostics fit a subset of the sample; the chosen k is fitted on all of it.
+DIAGNOSTICS_SAMPLE = 5_000
 FEATURES = ["age", "annual_income_usd", "spending_score"]
 
 
@@ -55,6 +57,7 @@ def scale_build(scale_files: Path, tmp_path_factory: pytest.TempPathFactory) -> 
             "loyalty_members_path": str(scale_files / "loyalty_members.parquet"),
             "segment_k": 5,
             "segment_sample_size": SAMPLE,
+            "diagnostics_sample_size": DIAGNOSTICS_SAMPLE,
         },
         extra_env={"SEGMENTS_MEMORY_LIMIT": "300MB"},
     )
@@ -85,11 +88,16 @@ def test_every_row_of_every_file_is_accounted_for(scale_build: Run) -> None:
 
 
 def test_the_fit_uses_the_bounded_sample(scale_build: Run) -> None:
+    [(sampled,)] = query(
+        scale_build.build_db,
+        "select count(*) from int_segment_samples where customer_base = 'shop'",
+    )
+    assert sampled == SAMPLE
     sizes = query(
         scale_build.build_db,
         "select distinct sample_row_count from segment_diagnostics where customer_base = 'shop'",
     )
-    assert sizes == [(SAMPLE,)]
+    assert sizes == [(DIAGNOSTICS_SAMPLE,)]
 
 
 def test_sample_fit_is_as_good_as_fitting_every_customer(scale_build: Run) -> None:
