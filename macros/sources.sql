@@ -59,22 +59,20 @@
 {%- endmacro %}
 
 
-{% macro file_records(location, max_lines_per_file=none) -%}
-    {#- An independent count of a CSV file's records, to check the reader against: the file
-        is read as physical lines and a record continues onto the next line while an odd
-        number of `"` is open (standard quoting, so a quoted newline does not end a record).
-        One row per data record: its file, its number in the file, its number among the rows
-        of the whole glob in read order (`source_row_number`, as staged_rows numbers them),
-        the line it starts on, its text, the number of fields (delimiters outside quotes,
-        plus one) and the header's. Empty lines are not records (the reader skips them too).
-        Every step is a running total over the lines in read order (a streaming window: the
-        memory it takes does not grow with the file); only the rare records spanning several
-        lines are grouped, and the file is read twice for them (no step is materialised, which
-        would hold every line). Limits: a `"` inside an
-        unquoted field (not standard quoting) is taken to open a quote; a header spanning
-        lines is counted on its first line. With `max_lines_per_file`, only the records
-        within each file's first lines (a record cut at the last of them is counted on the
-        lines kept); a path without wildcards then stops reading there. -#}
+{% macro file_lines(location, max_lines_per_file=none) -%}
+    {#- A CSV file (or glob) as physical lines in read order, each with the state that
+        file_records and file_record_counts read: whether it starts a record (a record
+        continues onto the next line while an odd number of `"` is open: standard quoting,
+        so a quoted newline does not end a record), continues one or leaves a quote open,
+        the record's number in its file and among the rows of the whole glob
+        (`source_row_number`, as staged_rows numbers them), the line number and the header's
+        field count. Every step is a running total over the lines in read order (a streaming
+        window: the memory it takes does not grow with the file). Empty lines start no
+        record (the reader skips them too). Limits: a `"` inside an unquoted field (not
+        standard quoting) is taken to open a quote; a header spanning lines is counted on its
+        first line. With `max_lines_per_file`, only each file's first lines (a record cut at
+        the last of them is counted on the lines kept); a path without wildcards then stops
+        reading there. -#}
     {%- set delimiter = csv_delimiter(location) or ',' -%}
     {%- set delimiter_sql = "chr(9)" if delimiter == '\t' else "'" ~ delimiter ~ "'" -%}
     {%- set path = validate_file_path(location.path) -%}
@@ -169,6 +167,39 @@
                 rows between unbounded preceding and current row
             ) % 16777216 as header_field_count
         from record_totals
+    )
+
+    select * from numbered_lines
+{%- endmacro %}
+
+
+{% macro file_records(location, max_lines_per_file=none, only_ragged=false) -%}
+    {#- An independent count of a CSV file's records, to check the reader against (see
+        file_lines): one row per data record, with its file, its number in the file, its
+        `source_row_number`, the line it starts on, its text, the number of fields
+        (delimiters outside quotes, plus one) and the header's. Only the rare records
+        spanning several lines are grouped. With `only_ragged`, only the records whose field
+        count differs from their header's: the lines kept for them are few, so holding them
+        costs little (DuckDB holds the lines a query reads twice). -#}
+    {%- set delimiter = csv_delimiter(location) or ',' -%}
+    {%- set delimiter_sql = "chr(9)" if delimiter == '\t' else "'" ~ delimiter ~ "'" -%}
+    with
+
+    numbered_lines as (
+        {{ file_lines(location, max_lines_per_file) }}
+    ),
+
+    kept_lines as (
+        select * from numbered_lines
+        where
+            record_number > 0
+            {%- if only_ragged %}
+            and (
+                is_continuation
+                or leaves_quote_open
+                or {{ csv_field_count('line', delimiter_sql) }} != header_field_count
+            )
+            {%- endif %}
     ),
 
     single_line_records as (
@@ -180,7 +211,7 @@
             line as record_text,
             {{ csv_field_count('line', delimiter_sql) }} as field_count,
             header_field_count
-        from numbered_lines
+        from kept_lines
         where starts_record and not leaves_quote_open
     ),
 
@@ -193,24 +224,39 @@
             min(line_number) as line_number,
             string_agg(line, chr(10) order by line_index) as record_text,
             min(header_field_count) as header_field_count
-        from numbered_lines
+        from kept_lines
         where (starts_record and leaves_quote_open) or is_continuation
         group by source_file, record_index, record_number, source_row_number
     )
 
-    select * from single_line_records
-    where record_number > 0
-    union all
+    select * from (
+        select * from single_line_records
+        union all
+        select
+            source_file,
+            record_number,
+            source_row_number,
+            line_number,
+            record_text,
+            {{ csv_field_count('record_text', delimiter_sql) }} as field_count,
+            header_field_count
+        from multi_line_records
+    ) as records
+    {%- if only_ragged %}
+    where field_count != header_field_count
+    {%- endif %}
+{%- endmacro %}
+
+
+{% macro file_record_counts(location) -%}
+    {#- The number of data records of each file of a CSV location (see file_lines), in one
+        streaming pass: `source_file`, `record_count`. -#}
     select
         source_file,
-        record_number,
-        source_row_number,
-        line_number,
-        record_text,
-        {{ csv_field_count('record_text', delimiter_sql) }} as field_count,
-        header_field_count
-    from multi_line_records
-    where record_number > 0
+        count(*) as record_count
+    from ({{ file_lines(location) }}) as lines
+    where starts_record and record_number > 0
+    group by source_file
 {%- endmacro %}
 
 
@@ -333,13 +379,16 @@
     {% if is_csv_file(location) -%}
     -- The records of the file counted independently of the reader (file_records); those
     -- with more or fewer fields than their file's header are ragged.
+    -- Grouped on the join keys (one record per row anyway), so that DuckDB drops the join,
+    -- and the count, from a query that reads no column of it: validation reads the ids
+    -- without counting the file's records again.
     ragged_records as (
         select
             source_row_number,
             source_file,
-            record_text
-        from ({{ file_records(location) }}) as records
-        where field_count != header_field_count
+            any_value(record_text) as record_text
+        from ({{ file_records(location, only_ragged=true) }}) as records
+        group by source_row_number, source_file
     ),
 
     {% endif -%}
@@ -513,7 +562,7 @@
             which hold those records unless they average more than four lines each. -#}
         {%- set long_rows = run_query(
             "select source_file, line_number, field_count, header_field_count from ("
-            ~ file_records(location, max_lines_per_file=100000) ~ ") where field_count > header_field_count"
+            ~ file_records(location, max_lines_per_file=100000, only_ragged=true) ~ ") where field_count > header_field_count"
             ~ " and record_number <= 20480 order by source_row_number limit 1"
         ).rows -%}
         {%- for file, line_number, field_count, header_field_count in long_rows -%}

@@ -328,10 +328,13 @@ def test_rows_the_reader_and_the_line_count_disagree_on_fail_the_job_naming_the_
 
 def test_the_record_count_keeps_to_a_small_memory_limit(tmp_path: Path) -> None:
     """The independent record count is running totals over the file's lines, not a window
-    holding the whole file: 400,000 records (about 20 MB, some values spanning lines) are
-    counted, with their line numbers, within a 24 MB DuckDB memory limit."""
+    holding the whole file: 400,000 records (about 20 MB, some values spanning lines, some
+    rows ragged) are counted, with their line numbers, within a 24 MB DuckDB memory limit; so
+    are the per-file counts the reader is checked against and the ragged records staging
+    joins."""
     header, rows = seed()
     rows[7][5] = "Engineer\nand artist"
+    rows[9] = [*rows[9], "extra"]
     body = csv_lines(rows)
     path = tmp_path / "customers.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -339,10 +342,16 @@ def test_the_record_count_keeps_to_a_small_memory_limit(tmp_path: Path) -> None:
         for _ in range(200):
             handle.writelines(body)
     location = f"{{'path': '{path}', 'encoding': none, 'delimiter': none}}"
-    compiled = run_dbt(
-        ["compile", "--quiet", "--inline", f"{{{{ file_records({location}) }}}}"], tmp_path
-    )
-    assert compiled.ok, compiled.output[-3000:]
+    compiled = {
+        name: run_dbt(["compile", "--quiet", "--inline", f"{{{{ {macro} }}}}"], tmp_path)
+        for name, macro in {
+            "records": f"file_records({location})",
+            "ragged": f"file_records({location}, only_ragged=true)",
+            "counts": f"file_record_counts({location})",
+        }.items()
+    }
+    for run in compiled.values():
+        assert run.ok, run.output[-3000:]
 
     with duckdb.connect() as connection:
         connection.execute("set memory_limit = '24MB'")
@@ -350,7 +359,18 @@ def test_the_record_count_keeps_to_a_small_memory_limit(tmp_path: Path) -> None:
         counted = connection.sql(
             "select count(*), max(source_row_number), count(*) filter (where field_count != "
             "header_field_count), count(*) filter (where record_text like '%and artist%'), "
-            f"max(line_number) from ({compiled.output})"
+            f"max(line_number) from ({compiled['records'].output})"
         ).fetchall()
-    # Every 2,000-row block adds one record spanning two lines: 2,001 lines per block.
-    assert counted == [(400_000, 400_000, 0, 200, 1 + 200 * 2_001)]
+        ragged = connection.sql(
+            "select count(*), max(source_row_number), max(line_number), "
+            "count(*) filter (where field_count = header_field_count) "
+            f"from ({compiled['ragged'].output})"
+        ).fetchall()
+        per_file = connection.sql(
+            f"select sum(record_count) from ({compiled['counts'].output})"
+        ).fetchall()
+    # Every 2,000-row block adds one record spanning two lines: 2,001 lines per block; its
+    # tenth row (line 11 of the block) has a field too many.
+    assert counted == [(400_000, 400_000, 200, 200, 1 + 200 * 2_001)]
+    assert ragged == [(200, 199 * 2_000 + 10, 1 + 199 * 2_001 + 11, 0)]
+    assert per_file == [(400_000,)]

@@ -35,7 +35,8 @@
 
 with
 
--- Read twice below: recomputed rather than materialised, so the customers are not copied.
+-- Read twice below: recomputed rather than materialised, so the customers are not copied
+-- (reading only the ids parses the id column and counts no records: see staged_rows).
 customers as not materialized (
     select * from {{ ref('stg_customer_bases__customers') }}
 ),

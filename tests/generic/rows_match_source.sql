@@ -1,7 +1,7 @@
 {% test rows_match_source(model, kind) %}
     {#- A staging model keeps every raw row: per base and file, its row count equals the
         number of records in that file. For a CSV file the records are counted independently
-        of DuckDB's reader (file_records: the file read line by line, quotes followed), so a
+        of DuckDB's reader (file_record_counts: the file read line by line, quotes followed), so a
         row the reader skipped, merged or split fails the test, naming the file; seeds and
         Parquet files are counted through their reader. The failure is stored, one sentence
         per file in `message`, which the main job prints with the first line that leaves
@@ -27,8 +27,8 @@ source_rows as (
         {%- if is_csv_file(location) %}
         source_file,
         '{{ csv_delimiter(location) or "," }}' as delimiter,
-        count(*) as row_count
-    from ({{ file_records(location) }}) as records
+        sum(record_count) as row_count
+    from ({{ file_record_counts(location) }}) as records
         {%- else %}
         {{ "source_file" if location.path else "'" ~ location.seed ~ "'" }} as source_file,
         null::varchar as delimiter,

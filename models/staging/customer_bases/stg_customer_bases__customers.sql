@@ -1,9 +1,7 @@
 {# Reads every customer base of the registry (var customer_bases): its seed or its file, one
    row per raw row, under the project's column names. Nothing is filtered here: validation
-   happens in int_customers_validated. A table rather than a view: the file is parsed and
-   its records counted once, and validation reads the typed rows (twice) instead of the
-   raw text. #}
-{{ config(materialized='table', meta={'files': registry_locations('customers')}) }}
+   happens in int_customers_validated. #}
+{{ config(meta={'files': registry_locations('customers')}) }}
 with
 
 staged as (
