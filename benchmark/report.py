@@ -285,31 +285,43 @@ NOTES = """
 ## How the build stays small
 
 - KMeans is fitted on a bounded, deterministic sample of each base (`segment_sample_size`,
-  default 100,000 rows, drawn in DuckDB by hash of the customer id); the silhouette uses at
-  most `silhouette_sample_size` rows. Every customer is then assigned to its nearest
-  centroid in SQL (`int_customers_assigned`), a streaming pass whose memory does not grow
-  with the number of customers.
+  default 100,000 rows, drawn in DuckDB by hash of the customer id); the k diagnostics fit
+  every candidate k on at most `diagnostics_sample_size` of them (20,000) and the chosen k
+  on the whole sample; the silhouette uses at most `silhouette_sample_size` rows. Every
+  customer is then assigned to its nearest centroid in SQL (`int_customers_assigned`), a
+  streaming pass whose memory does not grow with the number of customers.
 - DuckDB's memory limit and threads come from `SEGMENTS_MEMORY_LIMIT`, `SEGMENTS_THREADS`
   and `SEGMENTS_DUCKDB_THREADS` (profiles.yml); DuckDB spills to disk past the limit.
-- The raw file is parsed by the validation table (twice: once for the duplicated ids) and
-  by the row-count test, which counts its records line by line; the row-conservation tests
-  read the validation tables, which hold one row per raw row, not the file. The raw values
-  become JSON only on rejected rows. The k diagnostics fit on both cores (each fit on one
-  native thread, so results are byte-identical) and score every k's silhouette from one
-  pass of distances.
+- The raw file is parsed once, by the validation table: DuckDB fans the staging view's one
+  read out to the duplicate-id count and the rules. Its records are counted line by line,
+  in streaming passes of running totals: once for the ragged rows (only the lines that can
+  hold one are kept), once by the row-count test (per-file counts), and the settings check
+  reads only each file's first 100,000 lines. The row-conservation tests read the
+  validation tables, which hold one row per raw row, not the file. The raw values become
+  JSON only on rejected rows.
+- `int_customers_assigned` carries the customers' columns with their segments, so
+  `customer_segments` and `segment_profiles` read one table instead of joining customers
+  and segments by id; `segment_profiles` flags the segment features on its aggregates, not
+  on every unpivoted value.
+- The k diagnostics fit on both cores (each fit on one native thread, so results are
+  byte-identical) and score every k's silhouette from one matrix product per block of
+  distances, blocks on both cores.
 
 ## How far from the floor, and why
 
 The floor (`/ floor` above) reads the file once, keeps the valid rows in one typed table,
 fits the same sample and writes one assignment table. Our build does that and everything it
 exists for: dbt's start-up and parsing of about 300 nodes (the profile's start-up line),
-every failed rule with the row's raw values (`rejected_rows`), RFM from the order history,
-z-scores and the k diagnostics for k = 2..10 (the floor fits only the chosen k), the
-published marts with their profiles and exact medians, and about 150 data tests and 20 unit
+every failed rule with the row's raw values (`rejected_rows`), an independent line-by-line
+count of every file's records, RFM from the order history, z-scores and the k diagnostics
+for k = 2..10 (the floor fits only the chosen k), the segment history and drift, the
+published marts with their profiles and exact medians, and about 230 data tests and 25 unit
 tests, each a query of its own. At small sizes the fixed part (start-up, per-node overhead,
 the k diagnostics) dominates; at large sizes the full-width passes over the customers
-(validation, enrichment, the customer_segments and segment_profiles marts) do. At 1M on a
-quiet machine, dbt's start-up and parsing alone (about 10 s) take longer than the whole
-notebook approach (4 to 6 s), so a build of this design cannot be faster than the notebook at
-that size.
+(validation, enrichment, assignment, the customer_segments and segment_profiles marts) and
+the tests over them do. The 10M build is bound by the two cores, not by memory: with a 4 GB
+memory limit it takes as long as with 1 GB. At 1M, dbt's start-up and parsing alone (about
+7 s) take longer than the whole notebook approach (about 4 s), so a build of this design
+cannot be faster than the notebook at that size; at 10M the floor itself takes more than half
+of the notebook's time, so no build of this design can take half of it either.
 """
