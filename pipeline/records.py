@@ -1,9 +1,10 @@
 """Where a CSV file leaves standard quoting, for the message of a failed record count.
 
 DuckDB's reader takes a `"` inside an unquoted value as a literal; the independent record
-count (macro `file_records`) takes it to open a quoted value that runs on to the next `"`. The
-two then disagree on the rows of the file, and the `rows_match_source` test fails naming the
-file. This finds the line to fix, reading the file only when that test has failed.
+count (macros `file_lines` and `file_record_counts`) takes it to open a quoted value that runs
+on to the next `"`. The two then disagree on the rows of the file, and the `rows_match_source`
+test fails naming the file. This finds the line to fix, reading the file only when that test
+has failed.
 """
 
 from __future__ import annotations
