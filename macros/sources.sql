@@ -379,9 +379,8 @@
     {% if is_csv_file(location) -%}
     -- The records of the file counted independently of the reader (file_records); those
     -- with more or fewer fields than their file's header are ragged.
-    -- Grouped on the join keys (one record per row anyway), so that DuckDB drops the join,
-    -- and the count, from a query that reads no column of it: validation reads the ids
-    -- without counting the file's records again.
+    -- Grouped on the join keys (one record per row anyway), so that DuckDB can drop the join,
+    -- and the count, from a query that reads none of its columns (the ids alone, say).
     ragged_records as (
         select
             source_row_number,

@@ -35,8 +35,8 @@
 
 with
 
--- Read twice below: recomputed rather than materialised, so the customers are not copied
--- (reading only the ids parses the id column and counts no records: see staged_rows).
+-- Read twice below, not materialised, so the customers are not copied: DuckDB reads the view
+-- once and hands its rows to both readers.
 customers as not materialized (
     select * from {{ ref('stg_customer_bases__customers') }}
 ),
