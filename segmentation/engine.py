@@ -245,8 +245,9 @@ def centroids_for_base(
             )
         fit = fit_segments(X, k, settings.random_seed, settings.n_init)
     labels, _, _ = nearest_centroids(X, fit.centroids)
-    # Hennig's cluster-wise stability of each segment; the diagnostics' resamples and fits of
-    # this k, so the same values whether or not the fit was passed in.
+    # Hennig's cluster-wise stability of each segment, on resamples of this sample (the
+    # diagnostics' own when they fitted the whole sample), so the same values whether or not
+    # the fit was passed in.
     stability = stability_by_k(
         X, {fit.k: labels}, settings.random_seed, settings.stability_resamples,
         settings.stability_sample_size,
