@@ -292,7 +292,7 @@ def bench_size(rows: int, args: argparse.Namespace) -> SizeResult:
 
 
 #: DuckDB memory_limit of our build, the floor and the read: the least a 10M-customer build
-#: runs with (at 500MB the validation of 10M rows runs out of memory).
+#: ran with (at 500MB its validation ran out of memory, before duplicate ids were counted per base).
 DEFAULT_MEMORY_LIMIT = "1GB"
 #: The floor fits on the same bounded sample as our build (var segment_sample_size).
 FLOOR_SAMPLE_SIZE = 100_000
