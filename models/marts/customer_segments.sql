@@ -3,9 +3,8 @@
 -- it, and its history: the segment it was in before and the run since which it is in this one.
 with
 
--- Every valid customer with its segment and the distances that put it there (read twice:
--- recomputed rather than materialised).
-customers as not materialized (
+-- Every valid customer with its segment and the distances that put it there.
+customers as (
     select
         customer_base,
         customer_id,
@@ -60,9 +59,8 @@ outlier_thresholds as (
     select
         customer_base,
         segment_id,
-        quantile_cont(distance_to_centroid, {{ outlier_quantile() }}) as outlier_distance_threshold
-    from customers
-    group by customer_base, segment_id
+        outlier_distance_threshold
+    from {{ ref('int_segment_outlier_thresholds') }}
 ),
 
 final as (
