@@ -9,7 +9,7 @@ from pathlib import Path
 
 from benchmark.contenders import run_floor, run_notebook, run_read
 from benchmark.report import load_previous, machine, render
-from benchmark.runs import DEFAULT_MEMORY_LIMIT, FLOOR_SAMPLE_SIZE, bench_size
+from benchmark.runs import DEFAULT_MEMORY_LIMIT, FLOOR_SAMPLE_SIZE, LEAN_MEMORY_LIMIT, bench_size
 from benchmark.settings import DEFAULT_SIZES, PROJECT_DIR
 
 # --------------------------------------------------------------------------
@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--memory-limit", default=DEFAULT_MEMORY_LIMIT, help="DuckDB memory_limit of our build"
+    )
+    parser.add_argument(
+        "--lean-memory-limit",
+        default=LEAN_MEMORY_LIMIT,
+        help="run our build again with this DuckDB memory_limit and one dbt thread "
+        f"(default {LEAN_MEMORY_LIMIT}; an empty value skips it)",
     )
     parser.add_argument("--skip-notebook", action="store_true",
                         help="run only our build (for sizes the notebook cannot hold)")  # fmt: skip

@@ -37,6 +37,7 @@ class SizeResult:
     notebook_csv: dict[str, Any] | None = None
     notebook: dict[str, Any] | None = None
     pipeline: dict[str, Any] | None = None
+    pipeline_lean: dict[str, Any] | None = None
     quality: dict[str, Any] | None = None
     profile: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
@@ -281,6 +282,21 @@ def bench_size(rows: int, args: argparse.Namespace) -> SizeResult:
     _check(pipeline, work / "dbt.log")
     result.profile = profile_of(work / "target", pipeline.wall_seconds)
 
+    if args.lean_memory_limit:
+        # The same build again into a fresh database with the lean memory setting, so that
+        # its cost is measured against the build above, in the same run.
+        setting = lean_setting(args.lean_memory_limit, threads)
+        print(f"[{label}] our dbt build, {describe_setting(setting)} ...", flush=True)
+        lean_work = work / "lean"
+        lean_work.mkdir()
+        lean = measure(
+            [dbt_executable(), "build", "--vars", json.dumps(dbt_vars)],
+            env={**dbt_environment(lean_work), **setting},
+            log=lean_work / "dbt.log",
+        )
+        result.pipeline_lean = {**_as_dict(lean), "setting": setting}
+        _check(lean, lean_work / "dbt.log")
+
     if result.notebook and result.notebook["returncode"] == 0:
         print(f"[{label}] quality ...", flush=True)
         result.quality = quality(work / "build.duckdb", work / "notebook-parquet")
@@ -294,6 +310,24 @@ def bench_size(rows: int, args: argparse.Namespace) -> SizeResult:
 #: DuckDB memory_limit of our build, the floor and the read: the least a 10M-customer build
 #: ran with (at 500MB its validation ran out of memory, before duplicate ids were counted per base).
 DEFAULT_MEMORY_LIMIT = "1GB"
+#: DuckDB memory_limit of the lean build (`--lean-memory-limit`), which also runs one dbt thread.
+LEAN_MEMORY_LIMIT = "500MB"
+
+
+def lean_setting(memory_limit: str, duckdb_threads: int) -> dict[str, str]:
+    """The environment of the lean build: less DuckDB memory, and one dbt thread, so that two
+    large models never hold memory at once (DuckDB keeps its own threads)."""
+    return {
+        "SEGMENTS_MEMORY_LIMIT": memory_limit,
+        "SEGMENTS_THREADS": "1",
+        "SEGMENTS_DUCKDB_THREADS": str(duckdb_threads),
+    }
+
+
+def describe_setting(setting: dict[str, str]) -> str:
+    return " ".join(f"{name}={value}" for name, value in setting.items())
+
+
 #: The floor fits on the same bounded sample as our build (var segment_sample_size).
 FLOOR_SAMPLE_SIZE = 100_000
 
@@ -313,6 +347,9 @@ def summary_line(result: SizeResult) -> str:
     if result.pipeline:
         pl = result.pipeline
         parts.append(f"pipeline {pl['wall_seconds']:.1f}s {pl['peak_mb']:.0f}MB")
+    if result.pipeline_lean:
+        lean = result.pipeline_lean
+        parts.append(f"lean pipeline {lean['wall_seconds']:.1f}s {lean['peak_mb']:.0f}MB")
     if result.quality:
         q = result.quality
         parts.append(f"inertia x{q['inertia_ratio']:.5f} ARI {q['ari']:.4f}")

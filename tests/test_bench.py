@@ -74,6 +74,38 @@ def test_targets_say_which_are_met() -> None:
     assert "10M csv, inertia within 1% of the full fit: +0.050%: **met**" in text
 
 
+def with_lean_build(base: dict, seconds: float, peak_mb: float) -> dict:
+    setting = {"SEGMENTS_MEMORY_LIMIT": "500MB", "SEGMENTS_THREADS": "1"}
+    return {**base, "pipeline_lean": {**measured(seconds, peak_mb), "setting": setting}}
+
+
+def test_the_lean_build_meets_the_memory_target_within_its_cost() -> None:
+    base = result(10_000_000, 30.0, 100.0, 1500.0, 1.0)
+    cheap = "\n".join(report.targets([with_lean_build(base, 110.0, 990.0)]))
+    costly = "\n".join(report.targets([with_lean_build(base, 120.0, 990.0)]))
+    large = "\n".join(report.targets([with_lean_build(base, 101.0, 1100.0)]))
+    setting = "`SEGMENTS_MEMORY_LIMIT=500MB SEGMENTS_THREADS=1`"
+    assert f"peak memory at most 1 GB with {setting}, costing at most 15% wall time: " in cheap
+    assert "990 MB, +10.0%: **met**" in cheap
+    assert "990 MB, +20.0%: **not met**" in costly
+    assert "1,100 MB, +1.0%: **not met**" in large
+    assert "10M csv, peak memory at most 1 GB: 1,500 MB: **not met**" in cheap
+
+
+def test_the_lean_build_has_its_own_table() -> None:
+    text = report.render(
+        [with_lean_build(result(10_000_000, 30.0, 100.0, 1500.0, 1.0), 110.0, 990.0)],
+        HOST,
+        "make bench",
+    )
+    setting = "`SEGMENTS_MEMORY_LIMIT=500MB SEGMENTS_THREADS=1`"
+    row = f"| 10,000,000 | csv | {setting} | 110.0 (990) | +10.0% |"
+    assert row in text
+    assert "### Lean memory setting" not in report.render(
+        [result(10_000_000, 30.0, 100.0, 1500.0, 1.0)], HOST, "make bench"
+    )
+
+
 def test_targets_at_1m_compare_with_the_notebook_only() -> None:
     text = "\n".join(report.targets([result(1_000_000, 3.0, 2.5, 2000.0, 1.5)]))
     assert "1M csv, no slower than the notebook (CSV out): 0.83: **met**" in text
@@ -146,3 +178,21 @@ def test_floor_and_notebook_keep_the_same_customers(tmp_path: Path) -> None:
         ).fetchone()
     assert assigned == kept > 0
     assert segments == 3
+
+
+def test_the_profile_is_shown_from_the_target_size_up() -> None:
+    profile = {
+        "elapsed_seconds": 9.0,
+        "startup_seconds": 1.0,
+        "node_count": 3,
+        "by_kind": {"SQL model": 8.0},
+        "top_nodes": [{"node": "customer_segments", "kind": "SQL model", "seconds": 8.0}],
+    }
+    sizes = (1_000_000, 10_000_000, 100_000_000)
+    results = [{**result(rows, 3.0, 10.0, 500.0, 1.0), "profile": profile} for rows in sizes]
+    text = report.render(results, HOST, "make bench")
+    assert "the 10,000,000-customer `dbt build`" in text
+    assert "the 100,000,000-customer `dbt build`" in text
+    assert "the 1,000,000-customer" not in text
+    only_small = report.render(results[:1], HOST, "make bench")
+    assert "the 1,000,000-customer `dbt build`" in only_small
