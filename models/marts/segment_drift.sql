@@ -72,32 +72,47 @@ current_values as (
     {{ segment_feature_values('customers') }}
 ),
 
+-- Each distinct current value with the number of customers who have it, so that a value is
+-- binned once, not once per customer.
+current_counts as (
+    select
+        customer_base,
+        feature_name,
+        feature_kind,
+        numeric_value,
+        category_value,
+        count(*) as customer_count
+    from current_values
+    where numeric_value is not null or feature_kind = 'categorical'
+    group by customer_base, feature_name, feature_kind, numeric_value, category_value
+),
+
 -- Each current value in the reference bins; a category the training sample did not have is
 -- a bin of its own (position 0), with no reference share.
 current_binned as (
     select
-        current_values.customer_base,
-        current_values.feature_name,
+        current_counts.customer_base,
+        current_counts.feature_name,
         case
-            when current_values.feature_kind = 'numeric'
+            when current_counts.feature_kind = 'numeric'
                 then len(list_filter(
                     upper_bounds.upper_bounds,
-                    lambda bound: bound < current_values.numeric_value  -- noqa: RF02
+                    lambda bound: bound < current_counts.numeric_value  -- noqa: RF02
                 )) + 1
             else coalesce(category_bins.bin_position, 0)
-        end as bin_position
-    from current_values
+        end as bin_position,
+        current_counts.customer_count
+    from current_counts
     left join upper_bounds
         on
-            current_values.customer_base = upper_bounds.customer_base
-            and current_values.feature_name = upper_bounds.feature_name
+            current_counts.customer_base = upper_bounds.customer_base
+            and current_counts.feature_name = upper_bounds.feature_name
     left join reference_bins as category_bins
         on
-            current_values.feature_kind = 'categorical'
-            and current_values.customer_base = category_bins.customer_base
-            and current_values.feature_name = category_bins.feature_name
-            and coalesce(current_values.category_value, '') = category_bins.category_value
-    where current_values.numeric_value is not null or current_values.feature_kind = 'categorical'
+            current_counts.feature_kind = 'categorical'
+            and current_counts.customer_base = category_bins.customer_base
+            and current_counts.feature_name = category_bins.feature_name
+            and coalesce(current_counts.category_value, '') = category_bins.category_value
 ),
 
 current_shares as (
@@ -105,7 +120,8 @@ current_shares as (
         customer_base,
         feature_name,
         bin_position,
-        count(*) / sum(count(*)) over (partition by customer_base, feature_name) as current_share
+        sum(customer_count)
+        / sum(sum(customer_count)) over (partition by customer_base, feature_name) as current_share
     from current_binned
     group by customer_base, feature_name, bin_position
 ),
