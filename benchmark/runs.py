@@ -307,8 +307,8 @@ def bench_size(rows: int, args: argparse.Namespace) -> SizeResult:
     return result
 
 
-#: DuckDB memory_limit of our build, the floor and the read: the least a 10M-customer build
-#: ran with (at 500MB its validation ran out of memory, before duplicate ids were counted per base).
+#: DuckDB memory_limit of our build, the floor and the read: enough for a 10M-customer build on
+#: two dbt threads (the lean build below runs one in 500MB on one dbt thread).
 DEFAULT_MEMORY_LIMIT = "1GB"
 #: DuckDB memory_limit of the lean build (`--lean-memory-limit`), which also runs one dbt thread.
 LEAN_MEMORY_LIMIT = "500MB"
