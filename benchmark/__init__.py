@@ -18,8 +18,9 @@ For every size N (``--sizes``), on one generated shop customer file:
     written back to CSV (``notebook_csv``), or, leaner, only the ids and clusters to Parquet
     (``notebook``).
 ``pipeline``
-    Our whole ``dbt build`` (seeds, every model, the Python models, every data and unit test)
-    with ``shop_customers_path`` pointing at the file and ``segment_k`` fixed to the same k.
+    The main job's ``dbt build`` (seeds, every model, the Python models, every data test; the
+    dbt unit tests, which read fixed inputs, are left out as ``make run`` leaves them out) with
+    ``shop_customers_path`` pointing at the file and ``segment_k`` fixed to the same k.
 
 Each runs in a fresh subprocess (``nice -n 10``) while the parent samples the resident
 memory (VmRSS) of the process and all its descendants every 50 ms; the peak of that sum is

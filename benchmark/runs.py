@@ -16,6 +16,7 @@ from typing import Any
 
 from benchmark.measure import Measurement, measure
 from benchmark.settings import BENCH_SCRIPT, GENERATOR, PROJECT_DIR, SEGMENTATION_MODELS
+from pipeline.run import BUILD_COMMAND
 
 # --------------------------------------------------------------------------
 # One size
@@ -106,8 +107,6 @@ def profile_of(target: Path, wall_seconds: float) -> dict[str, Any]:
             kind = "python model" if python_model.exists() else "SQL model"
         elif kind == "test":
             kind = "data test"
-        elif kind == "unit_test":
-            kind = "unit test"
         by_kind[kind] = by_kind.get(kind, 0.0) + node["execution_time"]
         nodes.append((node["execution_time"], unique_id.split(".", 2)[-1], kind))
     nodes.sort(reverse=True)
@@ -274,7 +273,7 @@ def bench_size(rows: int, args: argparse.Namespace) -> SizeResult:
     print(f"[{label}] our dbt build ...", flush=True)
     dbt_vars = {"shop_customers_path": str(source), "segment_k": args.k}
     pipeline = measure(
-        [dbt_executable(), "build", "--vars", json.dumps(dbt_vars)],
+        [dbt_executable(), *BUILD_COMMAND, "--vars", json.dumps(dbt_vars)],
         env=env,
         log=work / "dbt.log",
     )
@@ -290,7 +289,7 @@ def bench_size(rows: int, args: argparse.Namespace) -> SizeResult:
         lean_work = work / "lean"
         lean_work.mkdir()
         lean = measure(
-            [dbt_executable(), "build", "--vars", json.dumps(dbt_vars)],
+            [dbt_executable(), *BUILD_COMMAND, "--vars", json.dumps(dbt_vars)],
             env={**dbt_environment(lean_work), **setting},
             log=lean_work / "dbt.log",
         )

@@ -11,7 +11,9 @@ checks against the other records of the same build close those gaps:
   before running any node, so a later build that was killed leaves a newer manifest beside
   older results);
 - every model, seed, snapshot, function, data test and unit test of that manifest appears in
-  the results, and every result passed (warnings allowed);
+  the results, and every result passed (warnings allowed). The unit tests alone may be left
+  out, by `--exclude-resource-type unit_test` (as the main job does): they check the SQL on
+  fixed inputs written in the project, not the data being published, and run in `make test`;
 - the build database's `segmentation_runs.run_id` (dbt's `invocation_id`, written by the
   model) is that invocation.
 
@@ -35,6 +37,9 @@ SKIPPED_STATUS = "skipped"
 # What `dbt build` runs and every complete build must list (hooks, exposures and saved
 # queries appear in the results too, but are not required).
 BUILT_NODE_TYPES = frozenset({"model", "seed", "snapshot", "test"})
+# The one resource type a publishable build may exclude (`--exclude-resource-type`): unit
+# tests read fixed inputs, so they say nothing about the data being published.
+OPTIONAL_RESOURCE_TYPE = "unit_test"
 # Flags under which every node runs, on a part of the data only.
 PARTIAL_DATA_FLAGS = ("empty", "sample")
 RUN_MAKE_RUN = "run `make run`"
@@ -92,15 +97,16 @@ def _read_json(path: Path, missing: str) -> dict[str, Any]:
         raise PublishRefused(f"{path} could not be read ({error})") from None
 
 
-def expected_nodes(manifest: dict[str, Any]) -> dict[str, str]:
-    """Unique id -> name of every node a `dbt build` without selection runs."""
+def expected_nodes(manifest: dict[str, Any], *, unit_tests: bool = True) -> dict[str, str]:
+    """Unique id -> name of every node a `dbt build` without selection runs (without the unit
+    tests when `unit_tests` is false)."""
     nodes = {
         unique_id: node["name"]
         for unique_id, node in manifest.get("nodes", {}).items()
         if node["resource_type"] in BUILT_NODE_TYPES
         and node.get("config", {}).get("materialized") != "ephemeral"
     }
-    for group in ("unit_tests", "functions"):
+    for group in ("unit_tests", "functions") if unit_tests else ("functions",):
         nodes |= {unique_id: node["name"] for unique_id, node in manifest.get(group, {}).items()}
     return nodes
 
@@ -124,7 +130,11 @@ def read_build(target_path: Path) -> Build:
             arguments=arguments,
             manifest_invocation_id=manifest.get("metadata", {}).get("invocation_id"),
             statuses={result["unique_id"]: result["status"] for result in results["results"]},
-            expected=expected_nodes(manifest),
+            expected=expected_nodes(
+                manifest,
+                unit_tests=OPTIONAL_RESOURCE_TYPE
+                not in (arguments.get("exclude_resource_types") or ()),
+            ),
         )
     except (KeyError, TypeError, AttributeError) as error:
         raise PublishRefused(f"{target_path} holds results dbt did not write ({error!r})") from None

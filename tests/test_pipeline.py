@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -350,6 +351,24 @@ def test_two_runs_publish_identical_marts(pipeline_run: Run, tmp_path: Path) -> 
     assert sorted(second.parquet_dir.glob("audiences/*/*.csv")) == [
         second.parquet_dir / path.relative_to(pipeline_run.parquet_dir) for path in audiences
     ]
+
+
+def test_every_dbt_unit_test_passes(pipeline_run: Run, tmp_path: Path) -> None:
+    # The main job leaves the unit tests out (they read fixed inputs, not the data); they run
+    # here, on a copy of its build database, which holds the tables their inputs stand in for.
+    shutil.copy(pipeline_run.build_db, tmp_path / "build.duckdb")
+    run = run_dbt(["test", "--select", "test_type:unit"], tmp_path)
+    assert run.ok, run.output[-4000:]
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    statuses = {
+        result["unique_id"]: result["status"]
+        for result in results
+        if result["unique_id"].startswith("unit_test.")
+    }
+    assert len(manifest["unit_tests"]) >= 20
+    assert sorted(statuses) == sorted(manifest["unit_tests"])
+    assert set(statuses.values()) == {"pass"}
 
 
 def test_docs_generate_shows_the_lineage(pipeline_run: Run, tmp_path: Path) -> None:

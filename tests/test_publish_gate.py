@@ -72,14 +72,16 @@ def manifest(run: Run) -> dict[str, Any]:
 
 
 def project_node_count(run: Run) -> int:
-    """Models, seeds, data tests and unit tests of the project: what a whole build runs."""
+    """Models, seeds, data tests and (unless the build excluded them) unit tests of the
+    project: what a whole build runs."""
     built = manifest(run)
     nodes = [
         node
         for node in built["nodes"].values()
         if node["resource_type"] in {"model", "seed", "test"}
     ]
-    return len(nodes) + len(built["unit_tests"])
+    excluded = run_results(run)["args"].get("exclude_resource_types") or []
+    return len(nodes) + (0 if "unit_test" in excluded else len(built["unit_tests"]))
 
 
 def build_run_id(run: Run) -> str:
@@ -123,6 +125,12 @@ def assert_refused(run: Run, before: dict[str, str], message: str) -> None:
 
 
 def test_a_complete_passing_build_is_published(build: Run) -> None:
+    # The main job's build: every model, seed and data test, the unit tests left out.
+    results = run_results(build)
+    assert results["args"]["exclude_resource_types"] == ["unit_test"]
+    ran = {node_type(result["unique_id"]) for result in results["results"]}
+    assert {"model", "seed", "test"} <= ran and "unit_test" not in ran
+
     again = publish_again(build)
 
     assert again.returncode == 0, again.stderr
@@ -148,7 +156,6 @@ def node_type(unique_id: str) -> str:
         pytest.param(
             lambda ids: [i for i in ids if node_type(i) in {"seed", "model"}][:12], id="twelve"
         ),
-        pytest.param(lambda ids: [i for i in ids if node_type(i) != "unit_test"], id="no-unit"),
         pytest.param(
             lambda ids: [i for i in ids if i != next(j for j in ids if node_type(j) == "test")],
             id="one-test-less",
@@ -162,6 +169,33 @@ def test_results_of_part_of_the_project_are_refused(build: Run, kept: Any) -> No
     results["results"] = [result for result in results["results"] if result["unique_id"] in keep]
     write_run_results(build, results)
     ran = len([unique_id for unique_id in keep if node_type(unique_id) in PROJECT_NODE_TYPES])
+
+    assert_refused(
+        build,
+        before,
+        f"The last build ran {ran} of {project_node_count(build)} nodes "
+        "(a selection or an interrupted run)" + REFUSAL_ADVICE,
+    )
+
+
+@pytest.mark.parametrize(
+    "excluded",
+    [
+        # Results without the unit tests, of a build that did not exclude them.
+        pytest.param([], id="unit-tests-missing"),
+        # The unit tests are the one resource type a publishable build may leave out.
+        pytest.param(["unit_test", "test"], id="data-tests-excluded"),
+    ],
+)
+def test_only_the_unit_tests_may_be_left_out(build: Run, excluded: list[str]) -> None:
+    before = served(build)
+    results = run_results(build)
+    results["args"]["exclude_resource_types"] = excluded
+    results["results"] = [
+        result for result in results["results"] if node_type(result["unique_id"]) not in excluded
+    ]
+    write_run_results(build, results)
+    ran = len([r for r in results["results"] if node_type(r["unique_id"]) in PROJECT_NODE_TYPES])
 
     assert_refused(
         build,
