@@ -367,7 +367,7 @@ NOTES = """
 
 The floor (`/ floor` above) reads the file once, keeps the valid rows in one typed table,
 fits the same sample and writes one assignment table. Our build does that and everything it
-exists for: dbt's start-up and parsing of about 300 nodes (the profile's start-up line),
+exists for: dbt's start-up and parsing of about 280 nodes (the profile's start-up line),
 every failed rule with the row's raw values (`rejected_rows`), an independent line-by-line
 count of every file's records, RFM from the order history, z-scores and the k diagnostics
 for k = 2..10 (the floor fits only the chosen k), the segment history and drift, the
