@@ -352,12 +352,15 @@
 {% endmacro %}
 
 
-{% macro staged_rows(customer_base, location, mappings) -%}
+{% macro staged_rows(customer_base, location, mappings, with_ragged_rows=true) -%}
     {#- Every raw row of one registry location, numbered in read order, with its file, its raw
         values (a struct; see raw_record_json), and one column per mapping under the project's name: numbers parsed
         (double), everything else trimmed text. In an expression, a source column that a
         numeric mapping reads is a number; any other is text. `unparseable_columns` lists the
-        mapped columns whose source text is not a number. -#}
+        mapped columns whose source text is not a number. With `with_ragged_rows=false` a CSV
+        file's records are not counted: `is_ragged_row` is null and `_source_line` too (for a
+        query of the ids alone, which the ragged check does not change). -#}
+    {%- set find_ragged = is_csv_file(location) and with_ragged_rows -%}
     {%- set read_as_number = [] -%}
     {%- set read_as_text = [] -%}
     {%- for name, mapping in mappings.items() -%}
@@ -376,11 +379,11 @@
     {%- endfor -%}
     with
 
-    {% if is_csv_file(location) -%}
+    {% if find_ragged -%}
     -- The records of the file counted independently of the reader (file_records); those
-    -- with more or fewer fields than their file's header are ragged.
-    -- Grouped on the join keys (one record per row anyway), so that DuckDB can drop the join,
-    -- and the count, from a query that reads none of its columns (the ids alone, say).
+    -- with more or fewer fields than their file's header are ragged. (DuckDB does not drop
+    -- this join from a query that reads none of its columns: such a query asks for
+    -- with_ragged_rows=false.)
     ragged_records as (
         select
             source_row_number,
@@ -409,7 +412,7 @@
     -- reader dropped included. raw_record_json() writes JSON for the rows that need it
     -- (serialising every row was the costliest step of reading a file).
     raw_rows as (
-        {%- if is_csv_file(location) %}
+        {%- if find_ragged %}
         select
             read_rows.* exclude (raw_values),
             {
@@ -426,7 +429,7 @@
         select
             * exclude (raw_values),
             {'{{ customer_base }}': raw_values, '_source_line': null::varchar} as raw_record,
-            false as is_ragged_row
+            {{ 'null::boolean' if is_csv_file(location) else 'false' }} as is_ragged_row
         from read_rows
         {%- endif %}
     ),
@@ -516,9 +519,10 @@
 {%- endmacro %}
 
 
-{% macro staged_union(kind) -%}
+{% macro staged_union(kind, with_ragged_rows=true) -%}
     {#- The staged rows of every registered base that has rows of this kind (`customers`,
-        `orders` or `loyalty_members`), matched by column name; no rows when no base has any. -#}
+        `orders` or `loyalty_members`), matched by column name; no rows when no base has any.
+        `with_ragged_rows=false`: see staged_rows. -#}
     {%- set registry = customer_base_registry() -%}
     {%- set bases = customer_bases() if kind == 'customers' else bases_with(kind) -%}
     {%- if not bases %}
@@ -527,7 +531,7 @@
     {%- for base in bases %}
     {%- set location = registry[base] if kind == 'customers' else registry[base][kind] %}
     select * from (
-        {{ staged_rows(base, location, location.columns) }}
+        {{ staged_rows(base, location, location.columns, with_ragged_rows) }}
     )
     {% if not loop.last %}union all by name{% endif %}
     {%- endfor %}

@@ -39,15 +39,16 @@ customers as (
     select * from {{ ref('stg_customer_bases__customers') }}
 ),
 
--- The staging view read a second time for the ids alone. Sharing one read of every column
--- between the id counts and the rows would make DuckDB hold every staged row until the
--- counts are done (the join needs them all before it passes a row on): at 10M customers
--- that buffered 3.6 GB and took twice as long as reading the file's ids again.
+-- The raw rows read a second time for the ids alone (a staging view without the ragged-row
+-- check, which does not change an id). Sharing one read of every column between the id
+-- counts and the rows would make DuckDB hold every staged row until the counts are done (the
+-- join needs them all before it passes a row on): at 10M customers that buffered 3.6 GB and
+-- took twice as long as reading the file's ids again.
 customer_ids as not materialized (
     select
         customer_base,
         customer_id
-    from {{ ref('stg_customer_bases__customers') }}
+    from {{ ref('stg_customer_bases__customer_ids') }}
 ),
 
 -- Only the ids that occur more than once, found per base (grouped, which DuckDB can spill to
