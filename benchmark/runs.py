@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmark import dbt_alone
 from benchmark.measure import Measurement, measure
 from benchmark.settings import BENCH_SCRIPT, GENERATOR, PROJECT_DIR, SEGMENTATION_MODELS
 from pipeline.run import BUILD_COMMAND
@@ -39,6 +40,13 @@ class SizeResult:
     notebook: dict[str, Any] | None = None
     pipeline: dict[str, Any] | None = None
     pipeline_lean: dict[str, Any] | None = None
+    #: dbt alone (benchmark.dbt_alone): our build's nodes doing next to no work, built from
+    #: scratch like our build, then once more as a second run.
+    dbt_alone: dict[str, Any] | None = None
+    dbt_alone_second: dict[str, Any] | None = None
+    #: The smallest dbt project (a seed, a model, a test), built from scratch: what any dbt
+    #: build costs.
+    dbt_smallest: dict[str, Any] | None = None
     quality: dict[str, Any] | None = None
     profile: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
@@ -281,6 +289,9 @@ def bench_size(rows: int, args: argparse.Namespace) -> SizeResult:
     _check(pipeline, work / "dbt.log")
     result.profile = profile_of(work / "target", pipeline.wall_seconds)
 
+    print(f"[{label}] dbt alone: our build's nodes doing next to no work ...", flush=True)
+    result.dbt_alone, result.dbt_alone_second, result.dbt_smallest = measure_dbt_alone(work)
+
     if args.lean_memory_limit:
         # The same build again into a fresh database with the lean memory setting, so that
         # its cost is measured against the build above, in the same run.
@@ -304,6 +315,33 @@ def bench_size(rows: int, args: argparse.Namespace) -> SizeResult:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(data_dir, ignore_errors=True)
     return result
+
+
+def measure_dbt_alone(work: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """dbt alone for the build whose target is in `work`: its first build (a new database, a
+    fresh target directory, so dbt parses from scratch, as our build did) and a second one
+    (dbt's partial parse warm, as in a user's second `make run`); then the first build of the
+    smallest project."""
+    ours = json.loads((work / "target" / "manifest.json").read_text())
+    runs = []
+    for name, manifest, repeats in (
+        ("dbt-alone", ours, ("first", "second")),
+        ("dbt-smallest", dbt_alone.smallest_manifest(), ("first",)),
+    ):
+        folder = work / name
+        project = folder / "project"
+        shape = dbt_alone.write_project(manifest, project, folder / "alone.duckdb")
+        env = {
+            **dbt_environment(folder),
+            "DBT_PROFILES_DIR": str(project),
+            "DBT_PROJECT_DIR": str(project),
+        }
+        for run in repeats:
+            log = folder / f"{run}.log"
+            measured = measure([dbt_executable(), "build"], env=env, log=log)
+            _check(measured, log)
+            runs.append({**_as_dict(measured), "nodes": shape.nodes, "shape": asdict(shape)})
+    return runs[0], runs[1], runs[2]
 
 
 #: DuckDB memory_limit of our build, the floor and the read: enough for a 10M-customer build on
@@ -346,6 +384,8 @@ def summary_line(result: SizeResult) -> str:
     if result.pipeline:
         pl = result.pipeline
         parts.append(f"pipeline {pl['wall_seconds']:.1f}s {pl['peak_mb']:.0f}MB")
+    if result.dbt_alone:
+        parts.append(f"dbt alone {result.dbt_alone['wall_seconds']:.1f}s")
     if result.pipeline_lean:
         lean = result.pipeline_lean
         parts.append(f"lean pipeline {lean['wall_seconds']:.1f}s {lean['peak_mb']:.0f}MB")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from collections import Counter
 from pathlib import Path
 
-from benchmark import contenders, report, settings
+from conftest import Run, run_dbt
+
+from benchmark import contenders, dbt_alone, report, settings
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
@@ -135,7 +139,7 @@ def test_results_survive_a_rewrite(tmp_path: Path) -> None:
     assert kept["results"] == results
     assert kept["command"] == "make bench"
     assert (
-        "| 10,000,000 | csv | 1.0 (100) | 2.0 (300) | 30.0 (2,500) | 30.0 (2,000) | 90.0 (900) "
+        "| 10,000,000 | csv | 1.0 (100) | 2.0 (300) | 30.0 (2,500) | 30.0 (2,000) | - | 90.0 (900) "
         "| 3.00 | 3.00 | 45.00 |" in out.read_text()
     )
 
@@ -196,3 +200,123 @@ def test_the_profile_is_shown_from_the_target_size_up() -> None:
     assert "the 1,000,000-customer" not in text
     only_small = report.render(results[:1], HOST, "make bench")
     assert "the 1,000,000-customer `dbt build`" in only_small
+
+
+# --------------------------------------------------------------------------
+# dbt alone: our build's nodes doing next to no work
+# --------------------------------------------------------------------------
+
+
+def _node_shape(manifest: dict, package: str) -> tuple[dict, Counter]:
+    """Each seed and model by name (kind, language, materialisation, contract, parents) and
+    the data tests counted by the models they read."""
+    nodes = {
+        n["name"]: n
+        for n in manifest["nodes"].values()
+        if n["package_name"] == package and n["resource_type"] in ("seed", "model")
+    }
+
+    def parents(node: dict) -> tuple[str, ...]:
+        return tuple(
+            sorted({p.rsplit(".", 1)[1] for p in node["depends_on"].get("nodes", [])} & set(nodes))
+        )
+
+    shape = {
+        name: (
+            n["resource_type"],
+            n.get("language"),
+            n["config"]["materialized"],
+            bool(n["config"].get("contract", {}).get("enforced")),
+            parents(n),
+        )
+        for name, n in nodes.items()
+    }
+    tests = Counter(
+        parents(n)
+        for n in manifest["nodes"].values()
+        if n["package_name"] == package and n["resource_type"] == "test"
+    )
+    return shape, tests
+
+
+def test_dbt_alone_has_the_shape_of_our_build(pipeline_run: Run, tmp_path: Path) -> None:
+    """The stand-in project parses into a node for each seed and model of the main job's
+    build, with the same kind, language, materialisation, contract and parents, and as many
+    data tests reading the same models."""
+    ours = json.loads((pipeline_run.work / "target" / "manifest.json").read_text())
+    project = tmp_path / "project"
+    shape = dbt_alone.write_project(ours, project, tmp_path / "alone.duckdb")
+    parsed = run_dbt(
+        ["parse"], tmp_path, project_dir=project, extra_env={"DBT_PROFILES_DIR": str(project)}
+    )
+    assert parsed.ok, parsed.output[-3000:]
+    stand_in = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    assert _node_shape(stand_in, dbt_alone.PROJECT_NAME) == _node_shape(
+        ours, "customer_segmentation"
+    )
+    our_tests = sum(1 for n in ours["nodes"].values() if n["resource_type"] == "test")
+    assert shape.data_tests == our_tests
+    assert shape.python_models == 3
+
+
+def _manifest_node(kind: str, name: str, parents: list[str], **config: object) -> dict:
+    return {
+        "resource_type": kind,
+        "package_name": "shop",
+        "name": name,
+        "language": config.pop("language", "sql"),
+        "config": {"materialized": kind if kind != "model" else "table", **config},
+        "depends_on": {"nodes": [f"{p.split(':')[0]}.shop.{p.split(':')[1]}" for p in parents]},
+    }
+
+
+def test_dbt_alone_builds_every_kind_of_node(tmp_path: Path) -> None:
+    """A seed, a view, a contracted incremental model, a Python model and tests on one, two
+    and three models: the stand-ins build and their tests pass."""
+    nodes = {
+        "seed.shop.raw": _manifest_node("seed", "raw", []),
+        "model.shop.staged": _manifest_node("model", "staged", ["seed:raw"], materialized="view"),
+        "model.shop.fitted": _manifest_node("model", "fitted", ["model:staged"], language="python"),
+        "model.shop.history": _manifest_node(
+            "model",
+            "history",
+            ["model:staged", "model:fitted"],
+            materialized="incremental",
+            on_schema_change="append_new_columns",
+            contract={"enforced": True},
+        ),
+        "test.shop.one": _manifest_node("test", "one", ["model:history"]),
+        "test.shop.two": _manifest_node("test", "two", ["model:history", "model:staged"]),
+        "test.shop.three": _manifest_node(
+            "test", "three", ["model:history", "model:staged", "model:fitted"]
+        ),
+    }
+    manifest = {"metadata": {"project_name": "shop"}, "nodes": nodes}
+    project = tmp_path / "project"
+    shape = dbt_alone.write_project(manifest, project, tmp_path / "alone.duckdb")
+    assert (shape.seeds, shape.sql_models, shape.python_models, shape.data_tests) == (1, 2, 1, 3)
+    built = run_dbt(
+        ["build"], tmp_path, project_dir=project, extra_env={"DBT_PROFILES_DIR": str(project)}
+    )
+    assert built.ok, built.output[-3000:]
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    assert sorted(r["status"] for r in results) == ["pass"] * 3 + ["success"] * 4
+
+
+def test_the_report_adds_dbt_alone_to_the_floor() -> None:
+    """dbt alone's runs, the smallest project, and each added to the floor, beside our build
+    and both notebooks; the targets give dbt alone's ratio next to ours."""
+    shape = {"seeds": 5, "sql_models": 37, "python_models": 3, "data_tests": 237}
+    measured_10m = {
+        **result(10_000_000, 20.0, 120.0, 1400.0, 1.0001, notebook_csv_s=30.0, floor_s=13.0),
+        "dbt_alone": {**measured(22.0, 400), "shape": shape},
+        "dbt_alone_second": measured(18.5, 400),
+        "dbt_smallest": measured(4.5, 150),
+    }
+    text = report.render([measured_10m], HOST, "make bench")
+    assert "| 10,000,000 | csv | 22.0 | 18.5 | 35.0 | 4.5 | 17.5 | 120.0 | 30.0 | 20.0 |" in text
+    assert "5 seeds, 37 SQL models, 3 Python models, 237 data tests" in text
+    assert "at most half the notebook's wall time (CSV out): 4.00 (dbt alone: 0.73)" in text
+    assert "no slower than the notebook writing Parquet: 6.00 (dbt alone: 1.10)" in text
+    without = report.render([result(10_000_000, 20.0, 120.0, 1400.0, 1.0001)], HOST, "make bench")
+    assert "### dbt alone" not in without
