@@ -1,12 +1,15 @@
 """dbt alone: a project with our build's nodes doing next to no work.
 
-It has a node for every node our build ran, with the same name, parents, language,
-materialisation and contract, the same persisted docs, and one data test for every data test
-of ours, each on the same models. Every model holds a single row and every test reads it, so
-its build time is what dbt itself costs for a project of this shape on this machine: start-up
-and parsing, and each node's compiling, statements and bookkeeping. A Python model imports
-scikit-learn, as every model of ours that fits or scores does, because a build that segments
-cannot skip that import.
+It has a stand-in for each seed, model and data test our build ran, with the same name,
+parents, language, materialisation, incremental settings and contract, and one data test for
+every data test of ours, on the same models. Every model holds a single row (one column,
+documented and persisted as ours are) and every test reads it, so its build time is about
+what dbt itself costs for a project of this shape on this machine: start-up and parsing, and
+each node's compiling, statements and bookkeeping. It leaves out what our project has besides
+(the settings check run before the build, exposures, metrics, unit tests to parse, macros,
+every column after the first), so it takes a little less than dbt's whole cost for ours. A
+Python model imports scikit-learn, as every model of ours that fits or scores does, because a
+build that segments cannot skip that import.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ select id from {{ other }} where id is null
 
 PYTHON_MODEL = """\
 def model(dbt, session):
-    dbt.config(materialized="{materialized}"{unique_key})
+    dbt.config(materialized="{materialized}"{incremental})
     import pandas
     import sklearn.cluster  # noqa: F401  (a model that fits or scores imports it)
 {reads}
@@ -87,10 +90,22 @@ def _parents(node: dict[str, Any], names: set[str]) -> list[str]:
     return sorted({_name(p) for p in node["depends_on"]["nodes"]} & names)
 
 
+def _incremental_settings(node: dict[str, Any]) -> dict[str, str]:
+    """The incremental settings of one of our models, for its stand-in (whose key is `id`)."""
+    config = node["config"]
+    if config["materialized"] != "incremental":
+        return {}
+    settings = {"on_schema_change": config.get("on_schema_change") or "ignore"}
+    if config.get("unique_key"):
+        settings["unique_key"] = "id"
+    if config.get("incremental_strategy"):
+        settings["incremental_strategy"] = config["incremental_strategy"]
+    return settings
+
+
 def _sql_model(node: dict[str, Any], parents: list[str]) -> str:
     config = [f"materialized='{node['config']['materialized']}'"]
-    if node["config"]["materialized"] == "incremental":
-        config += ["unique_key='id'", f"on_schema_change='{node['config']['on_schema_change']}'"]
+    config += [f"{key}='{value}'" for key, value in _incremental_settings(node).items()]
     body = (
         "select min(id)::integer as id from (\n"
         + "\nunion all\n".join(f"    select id from {{{{ ref('{p}') }}}}" for p in parents)
@@ -101,9 +116,18 @@ def _sql_model(node: dict[str, Any], parents: list[str]) -> str:
     return f"{{{{ config({', '.join(config)}) }}}}\n{body}\n"
 
 
-def write_project(manifest: dict[str, Any], folder: Path, database: Path) -> Shape:
+def write_project(
+    manifest: dict[str, Any],
+    folder: Path,
+    database: Path,
+    *,
+    threads: int = 2,
+    duckdb_threads: int = 2,
+    memory_limit: str = "1GB",
+) -> Shape:
     """Write the stand-in project of the build that wrote `manifest` into `folder` (its
-    profile builds into `database`); return its shape."""
+    profile builds into `database` with dbt's and DuckDB's threads and DuckDB's memory limit
+    set as our build's); return its shape."""
     package = manifest["metadata"].get("project_name") or next(
         n["package_name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"
     )
@@ -130,11 +154,13 @@ def write_project(manifest: dict[str, Any], folder: Path, database: Path) -> Sha
         materialized = node["config"]["materialized"]
         if node.get("language") == "python":
             python_models += 1
-            unique_key = ', unique_key="id"' if materialized == "incremental" else ""
+            incremental = "".join(
+                f', {key}="{value}"' for key, value in _incremental_settings(node).items()
+            )
             (folder / "models" / f"{name}.py").write_text(
                 PYTHON_MODEL.format(
                     materialized=materialized,
-                    unique_key=unique_key,
+                    incremental=incremental,
                     reads="".join(f'\n    dbt.ref("{p}").df()' for p in parents),
                 )
             )
@@ -151,20 +177,21 @@ def write_project(manifest: dict[str, Any], folder: Path, database: Path) -> Sha
             entry["columns"][0]["data_type"] = "integer"
         properties[name] = entry
 
-    attached = 0
     for index, uid in enumerate(tests):
         node = own[uid]
         parents = _parents(node, names)
         # Attached to a model it reads (properties are the models'); the others may be seeds.
         model = next((p for p in parents if p in properties), None)
-        if model is None:
-            continue
         others = [p for p in parents if p != model]
+        if model is None or len(others) > 2:
+            raise ValueError(
+                f"{uid} reads {', '.join(parents) or 'no model'}: a stand-in test reads one "
+                "model and at most two other models or seeds"
+            )
         test: dict[str, Any] = {"index": index}
         for key, other in zip(("second", "third"), others, strict=False):
             test[key] = f"ref('{other}')"
         properties[model]["data_tests"].append({"holds_rows": {"arguments": test}})
-        attached += 1
     (folder / "tests" / "generic" / "holds_rows.sql").write_text(GENERIC_TEST)
     (folder / "models" / "_models.yml").write_text(
         yaml.safe_dump({"version": 2, "models": list(properties.values())}, sort_keys=False)
@@ -194,8 +221,8 @@ def write_project(manifest: dict[str, Any], folder: Path, database: Path) -> Sha
                         "local": {
                             "type": "duckdb",
                             "path": str(database),
-                            "threads": 2,
-                            "settings": {"threads": 2, "memory_limit": "1GB"},
+                            "threads": threads,
+                            "settings": {"threads": duckdb_threads, "memory_limit": memory_limit},
                         }
                     },
                 }
@@ -207,5 +234,5 @@ def write_project(manifest: dict[str, Any], folder: Path, database: Path) -> Sha
         seeds=len(seeds),
         sql_models=len(models) - python_models,
         python_models=python_models,
-        data_tests=attached,
+        data_tests=len(tests),
     )

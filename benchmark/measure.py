@@ -31,6 +31,9 @@ class Measurement:
     load_after: float
     #: (seconds since start, tree RSS in MB) about every second, for finding the peak.
     timeline: list[tuple[float, float]] = field(default_factory=list, repr=False)
+    #: The same span by the system clock, which dbt times its nodes with: longer than
+    #: wall_seconds (a monotonic clock) when the machine was paused or its clock was set.
+    clock_seconds: float = 0.0
 
     @property
     def peak_mb(self) -> float:
@@ -93,6 +96,7 @@ def measure(command: list[str], *, env: dict[str, str], log: Path) -> Measuremen
     timeline: list[tuple[float, float]] = []
     with log.open("w") as output:
         started = time.perf_counter()
+        started_clock = time.time()
         process = subprocess.Popen(
             ["nice", "-n", str(NICENESS), *command],
             cwd=PROJECT_DIR,
@@ -106,6 +110,7 @@ def measure(command: list[str], *, env: dict[str, str], log: Path) -> Measuremen
         def reap() -> None:
             _, status, usage = os.wait4(process.pid, 0)
             result["wall"] = time.perf_counter() - started
+            result["clock"] = time.time() - started_clock
             result["status"] = os.waitstatus_to_exitcode(status)
             result["usage"] = usage
             finished.set()
@@ -137,4 +142,5 @@ def measure(command: list[str], *, env: dict[str, str], log: Path) -> Measuremen
         load_before=load_before,
         load_after=_load(),
         timeline=timeline,
+        clock_seconds=result["clock"],
     )

@@ -166,6 +166,7 @@ def render(results: list[dict[str, Any]], host: dict[str, Any], args_line: str) 
                 else "| - | - | - |"
             )
         )
+    lines += dbt_alone_section(results)
     lean = [r for r in results if _ok(r.get("pipeline_lean")) and _ok(r.get("pipeline"))]
     if lean:
         lines += [
@@ -186,7 +187,6 @@ def render(results: list[dict[str, Any]], host: dict[str, Any], args_line: str) 
                 f"| {_fmt_seconds(m['wall_seconds'])} ({_fmt_mb(m['peak_mb'])}) "
                 f"| {100 * _lean_cost(r):+.1f}% |"
             )
-    lines += dbt_alone_section(results)
     notes = [n for r in results for n in (f"{_label(r['rows'])}: {x}" for x in r["notes"])]
     if notes:
         lines += ["", *[f"- {n}" for n in notes]]
@@ -250,14 +250,18 @@ def dbt_alone_section(results: list[dict[str, Any]]) -> list[str]:
         f"A dbt project with a node for each of our build's ({shape['seeds']} seeds, "
         f"{shape['sql_models']} SQL models, {shape['python_models']} Python models, "
         f"{shape['data_tests']} data tests): the same names, parents, materialisations, "
-        "contracts and persisted docs, every model a single row and every test reading it; "
+        "contracts, every model a single row with one documented column and every test "
+        "reading it (the settings check, exposures, unit tests to parse and the other "
+        "columns left out, so it takes a little less than dbt's whole cost for ours); "
         "its Python models import scikit-learn, as ours do. Its build is what dbt itself "
         "takes for a project of this shape on this machine, whatever the data: the first "
         "run from scratch, as our build runs above, then a second run with dbt's partial "
-        "parse warm, as a user's second `make run`. `floor + dbt alone` is the least a dbt "
-        "build of this shape can take. `smallest dbt` is the smallest project that loads, "
-        "transforms and tests (one seed, one model, one data test), built from scratch: "
-        "`floor + smallest dbt` is the least any dbt build can take.",
+        "parse warm, as a user's second `make run`. `floor + dbt alone` is about the least a "
+        "dbt build of this shape can take (not a strict bound: the two would share one "
+        "Python start-up, and dbt's Python could overlap DuckDB's work). `smallest dbt` is "
+        "the smallest project that loads, transforms and tests (one seed, one model, one "
+        "data test), built from scratch: `floor + smallest dbt` is about the least any dbt "
+        "build can take.",
         "",
         "| customers | format | dbt alone, first run | second run | floor + dbt alone "
         "| smallest dbt | floor + smallest dbt | dbt build | notebook, CSV out "
@@ -313,17 +317,17 @@ def _bounds(result: dict[str, Any]) -> list[str]:
         if rows != result["rows"] or not _ok(result.get(key)):
             continue
         allowed = limit * result[key]["wall_seconds"]
-        target = f"{_label(rows)}, {text} (at most {allowed:.1f} s)"
+        target = f"{_label(rows)}, {text}: {allowed:.1f} s or less here"
         missed = [(who, parts, seconds) for who, parts, seconds in least if seconds > allowed]
         if missed:
             who, parts, seconds = missed[0]
             sentences.append(
-                f"{target}: out of reach of {who}, which takes at least {seconds:.1f} s "
+                f"{target}; out of reach of {who}, which takes about {seconds:.1f} s "
                 f"(the floor and {parts})."
             )
         elif least:
             sentences.append(
-                f"{target}: within reach of dbt's own cost ({least[-1][2]:.1f} s with the floor)."
+                f"{target}; within reach of dbt's own cost ({least[-1][2]:.1f} s with the floor)."
             )
     return sentences
 
@@ -349,9 +353,9 @@ def targets(results: list[dict[str, Any]]) -> list[str]:
             if r["rows"] == rows and _ok(r.get(key)):
                 ratio = pl["wall_seconds"] / r[key]["wall_seconds"]
                 bound = ""
-                if _ok(r.get("dbt_alone")):
-                    alone = r["dbt_alone"]["wall_seconds"] / r[key]["wall_seconds"]
-                    bound = f" (dbt alone: {alone:.2f})"
+                if _ok(r.get("dbt_alone")) and _ok(r.get("floor")):
+                    least = r["dbt_alone"]["wall_seconds"] + r["floor"]["wall_seconds"]
+                    bound = f" (floor + dbt alone: {least / r[key]['wall_seconds']:.2f})"
                 checks.append((f"{label}, {text}: {ratio:.2f}{bound}", ratio <= limit))
         if r["rows"] == TARGET_ROWS:
             checks.append(
@@ -395,7 +399,8 @@ METHOD = """
   gives the same file.
 - Each contender runs in its own fresh process at `nice -n 10`, one after the other, never
   two at once: DuckDB reading the file alone, the floor, the notebook approach (CSV out,
-  then Parquet out), our build, then dbt alone (twice).
+  then Parquet out), our build, dbt alone (twice), the smallest dbt project, then the lean
+  build.
 - Floor (`scripts/bench.py floor`): DuckDB reads the file as text, applies the same rules
   in SQL into a typed table, draws the same bounded sample (100,000 rows by hash of the
   id), fits it with the engine's `fit_segments` (KMeans, n_init 10, exact Lloyd settling)
@@ -416,8 +421,9 @@ METHOD = """
   comparison is about the customer file that both approaches read.
 - dbt alone (`benchmark/dbt_alone.py`): written from the manifest of our build just run, a
   project with a stand-in for each of its seeds, models and data tests (same names,
-  parents, languages, materialisations, contracts, persisted docs; a test on the same
-  models as ours), each model one row, each test one query of it; the Python models import
+  parents, languages, materialisations, incremental settings and contracts; a test on the
+  same models as ours), each model one row with one documented column, each test one query
+  of it; the Python models import
   scikit-learn, which our Python models cannot do without. Built from scratch into a new
   DuckDB file with a fresh target directory, as our build, then once more (dbt's partial
   parse warm, the incremental models updated). What it takes is dbt's own cost for a
@@ -494,11 +500,12 @@ whole build (sampled with py-spy: compiling and running each node's Jinja, dbt's
 importing scikit-learn for the Python models), so its two threads do not run side by side.
 How much of our build is dbt itself is measured: `dbt alone` above builds the same nodes
 with a row each, and the smallest dbt project one seed, one model and one test. Added to
-the floor, they give the least a dbt build of this shape, and the least any dbt build, can
-take; the list under the table says which wall-time targets each of them already misses,
+the floor, they give about the least a dbt build of this shape, and any dbt build, can
+take; the list under that table says which wall-time targets each of them already misses,
 whatever the SQL does. The demo's `make run` is bound the same way: dbt alone's second
-run, with dbt's partial parse warm as in a user's second run, takes longer than the 8 s the
-demo is meant to take. What is left to us is the difference between our build and
-`floor + dbt alone`: the validation record, the record count, RFM, the k diagnostics, the
-history, the marts and their tests over the customers, and writing the full-width tables.
+run, with dbt's partial parse warm as in a user's second run, takes longer than the demo's
+goal of 8 s for the whole `make run`. What is left to us is the difference between our
+build and `floor + dbt alone`: the validation record, the record count, RFM, the k
+diagnostics, the history, the marts and their tests over the customers, and writing the
+full-width tables.
 """
