@@ -249,11 +249,11 @@ def dbt_alone_section(results: list[dict[str, Any]]) -> list[str]:
         "",
         f"A dbt project with a node for each of our build's ({shape['seeds']} seeds, "
         f"{shape['sql_models']} SQL models, {shape['python_models']} Python models, "
-        f"{shape['data_tests']} data tests): the same names, parents, materialisations, "
-        "contracts, every model a single row with one documented column and every test "
-        "reading it (the settings check, exposures, unit tests to parse and the other "
-        "columns left out, so it takes a little less than dbt's whole cost for ours); "
-        "its Python models import scikit-learn, as ours do. Its build is what dbt itself "
+        f"{shape['data_tests']} data tests) with the same names, parents, materialisations "
+        "and contracts. Every model holds a single row with one documented column and every "
+        "test reads it; the settings check, exposures, unit tests to parse and the other "
+        "columns are left out, so it takes a little less than dbt's whole cost for ours. "
+        "Its Python models import scikit-learn, as ours do. Its build is what dbt itself "
         "takes for a project of this shape on this machine, whatever the data: the first "
         "run from scratch, as our build runs above, then a second run with dbt's partial "
         "parse warm, as a user's second `make run`. `floor + dbt alone` is about the least a "
@@ -423,11 +423,10 @@ METHOD = """
   project with a stand-in for each of its seeds, models and data tests (same names,
   parents, languages, materialisations, incremental settings and contracts; a test on the
   same models as ours), each model one row with one documented column, each test one query
-  of it; the Python models import
-  scikit-learn, which our Python models cannot do without. Built from scratch into a new
-  DuckDB file with a fresh target directory, as our build, then once more (dbt's partial
-  parse warm, the incremental models updated). What it takes is dbt's own cost for a
-  project of this shape, whatever the data.
+  of it; the Python models import scikit-learn, which our Python models cannot do without.
+  Built from scratch into a new DuckDB file with a fresh target directory, as our build,
+  then once more (dbt's partial parse warm, the incremental models updated). What it takes
+  is dbt's own cost for a project of this shape, whatever the data.
 - Lean build: the same build once more, into another new DuckDB file, with the lean memory
   setting (`--lean-memory-limit`, default `SEGMENTS_MEMORY_LIMIT=500MB`, and one dbt thread
   so that two large models never hold memory at once; DuckDB keeps its threads). Its cost
