@@ -329,7 +329,7 @@ def bench_size(rows: int, args: argparse.Namespace) -> SizeResult:
 
 def measure_dbt_alone(
     work: Path, build_env: dict[str, str], notes: list[str]
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """dbt alone for the build whose target is in `work` (and which ran with `build_env`'s
     settings): its first build (a new database, a fresh target directory, so dbt parses from
     scratch, as our build did) and a second one (dbt's partial parse warm, as in a user's
@@ -343,7 +343,7 @@ def measure_dbt_alone(
         ),
         "memory_limit": build_env.get("SEGMENTS_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
     }
-    runs: list[dict[str, Any] | None] = []
+    runs: list[dict[str, Any]] = []
     for name, manifest, repeats in (
         ("dbt-alone", ours, ("first", "second")),
         ("dbt-smallest", dbt_alone.smallest_manifest(), ("first",)),
