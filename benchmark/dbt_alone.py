@@ -22,7 +22,8 @@ import yaml
 
 PROJECT_NAME = "dbt_alone"
 
-#: The data test every stand-in test runs: its models' single rows hold a non-null id.
+#: The data test every stand-in test runs: its models' single rows hold a non-null id
+#: (`index`, the test's position, only keeps the tests' names distinct).
 GENERIC_TEST = """\
 {% test holds_rows(model, index, second=none, third=none) %}
 select id from {{ model }} where id is null
@@ -128,9 +129,7 @@ def write_project(
     """Write the stand-in project of the build that wrote `manifest` into `folder` (its
     profile builds into `database` with dbt's and DuckDB's threads and DuckDB's memory limit
     set as our build's); return its shape."""
-    package = manifest["metadata"].get("project_name") or next(
-        n["package_name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"
-    )
+    package = manifest["metadata"]["project_name"]
     own = {
         uid: node
         for uid, node in manifest["nodes"].items()
